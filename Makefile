@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test bench lint browser-deps clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## Start the app on the bundled data (http://localhost:$(PORT)).
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+
+## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver; \
+	fi
+
+## Install everything and run every test (unit, property, UI, browser).
+test: $(VENV)/.dev browser-deps
+	$(PY) -m ruff check cluster_core pages app.py tests benchmarks
+	$(PY) -m pytest
+
+## Benchmarks: one table with ratios against baselines measured in the same run.
+bench: $(VENV)/.dev
+	$(PY) -m benchmarks
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check cluster_core pages app.py tests benchmarks
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis test-artifacts

@@ -1,0 +1,73 @@
+"""Timing and peak-memory helpers, and the result table."""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Row:
+    case: str
+    size: str
+    engine_s: float
+    baseline_s: float | None
+    peak_mb: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> str:
+        if self.baseline_s is None:
+            return "-"
+        return f"{self.baseline_s / self.engine_s:,.1f}x"
+
+
+def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` calls (seconds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def peak_memory_mb(fn: Callable[[], object]) -> float:
+    """Peak memory allocated by Python and numpy during one call (MB)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def render(rows: list[Row]) -> str:
+    header = ["case", "size", "engine", "baseline", "speed-up", "peak MB", "note"]
+    body = [
+        [
+            r.case,
+            r.size,
+            _fmt(r.engine_s),
+            "-" if r.baseline_s is None else _fmt(r.baseline_s),
+            r.ratio,
+            "-" if r.peak_mb is None else f"{r.peak_mb:,.0f}",
+            r.note,
+        ]
+        for r in rows
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *body, strict=True)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    rows_txt = ["| " + " | ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)) + " |" for r in body]
+    return "\n".join([line, sep, *rows_txt])
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms" if seconds < 1 else f"{seconds:,.2f} s"

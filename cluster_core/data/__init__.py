@@ -1,0 +1,49 @@
+"""Market data: the :class:`MarketData` value, loaders and validation."""
+
+from cluster_core.data._build import build_market_data
+from cluster_core.data._files import load_file, read_table
+from cluster_core.data._market import COVERAGE_COLUMNS, MarketData
+from cluster_core.data._sample import DATASETS_DIR, SAMPLE_CREDIT, load_sample, load_sectors, summary_table
+from cluster_core.data._schema import (
+    CLOSE,
+    SYMBOL,
+    TIMESTAMP,
+    VOLUME_USD,
+    DataSource,
+    SampleName,
+    YahooInterval,
+)
+from cluster_core.data._yahoo import (
+    DEFAULT_YAHOO_TICKERS,
+    YahooResult,
+    load_yahoo,
+    parse_yahoo_frame,
+    symbol_to_yahoo,
+    yahoo_to_symbol,
+)
+
+__all__ = [
+    "CLOSE",
+    "COVERAGE_COLUMNS",
+    "DATASETS_DIR",
+    "DEFAULT_YAHOO_TICKERS",
+    "SAMPLE_CREDIT",
+    "SYMBOL",
+    "TIMESTAMP",
+    "VOLUME_USD",
+    "MarketData",
+    "DataSource",
+    "SampleName",
+    "YahooInterval",
+    "YahooResult",
+    "build_market_data",
+    "load_file",
+    "load_sample",
+    "load_sectors",
+    "load_yahoo",
+    "parse_yahoo_frame",
+    "read_table",
+    "summary_table",
+    "symbol_to_yahoo",
+    "yahoo_to_symbol",
+]

@@ -1,0 +1,158 @@
+"""Read a user's CSV or Parquet file (long or wide format) into :class:`MarketData`."""
+
+from __future__ import annotations
+
+import difflib
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from cluster_core._typing import PathArg
+from cluster_core.data._build import build_market_data
+from cluster_core.data._market import MarketData
+from cluster_core.data._schema import ALIASES, CLOSE, SYMBOL, TIMESTAMP, VOLUME_USD
+from cluster_core.errors import DataError
+
+__all__ = ["load_file", "read_table"]
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+_PARQUET_MAGIC = b"PAR1"
+
+
+def load_file(source: PathArg | bytes, name: str | None = None) -> MarketData:
+    """Load a CSV or Parquet file in the long or wide format of DESIGN.md.
+
+    Long: columns ``timestamp``, ``symbol``, ``close`` and optionally ``volume_usd``.
+    Wide: a ``timestamp`` column plus one close column per symbol (no volumes).
+    Column names are matched case-insensitively, with common aliases (``date``,
+    ``ticker``, ``price``...).
+
+    Parameters
+    ----------
+    source : path or bytes
+        The file, or its raw bytes (an upload).
+    name : str, optional
+        Display name for messages; defaults to the file name.
+
+    Returns
+    -------
+    MarketData
+
+    Raises
+    ------
+    DataError
+        Empty, binary or unreadable file; missing columns; any rule of
+        :func:`cluster_core.data.build_market_data`.
+    """
+    raw, label = _read_bytes(source, name)
+    table = read_table(raw, label)
+    long, layout = _to_long(table, label)
+    return build_market_data(long, source=f"file {label} ({layout} format)")
+
+
+def _read_bytes(source: PathArg | bytes, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), name or "upload"
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"File not found: {path}. Check the path.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise DataError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB; split or resample it.")
+    return path.read_bytes(), name or path.name
+
+
+def read_table(raw: bytes, label: str = "file") -> pd.DataFrame:
+    """Parse raw bytes as Parquet (by its magic number) or CSV.
+
+    Raises
+    ------
+    DataError
+        If the bytes are empty, binary but not Parquet, or not parseable.
+    """
+    if not raw.strip():
+        raise DataError(f"{label} is empty. Upload a CSV or Parquet file with prices.")
+    if raw[:4] == _PARQUET_MAGIC:
+        try:
+            return pd.read_parquet(io.BytesIO(raw))
+        except Exception as exc:  # pyarrow raises many types for corrupt files
+            raise DataError(f"{label} looks like Parquet but could not be read ({type(exc).__name__}).") from None
+    if b"\x00" in raw[:8192]:
+        raise DataError(
+            f"{label} is a binary file, not CSV or Parquet. Export the prices as CSV (comma-separated) or Parquet."
+        )
+    try:
+        table = pd.read_csv(io.BytesIO(raw), sep=None, engine="python", encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        table = pd.read_csv(io.BytesIO(raw), sep=None, engine="python", encoding="latin-1")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as exc:
+        raise DataError(f"{label} could not be parsed as CSV: {str(exc).splitlines()[0]}") from None
+    if table.empty:
+        raise DataError(f"{label} has a header but no rows.")
+    return table
+
+
+def _to_long(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, str]:
+    renamed = table.rename(columns=_canonical_names(table.columns))
+    if TIMESTAMP not in renamed.columns:
+        raise DataError(_missing_message(TIMESTAMP, table.columns, label))
+    if SYMBOL in renamed.columns:
+        if CLOSE not in renamed.columns:
+            raise DataError(_missing_message(CLOSE, table.columns, label))
+        columns = [c for c in (TIMESTAMP, SYMBOL, CLOSE, VOLUME_USD) if c in renamed.columns]
+        return renamed[columns], "long"
+    value_columns = [c for c in table.columns if c != _original(table.columns, TIMESTAMP)]
+    if not value_columns:
+        raise DataError(
+            f"{label} has a timestamp column but no price columns. Long format needs "
+            "timestamp, symbol, close; wide format needs timestamp plus one column per symbol."
+        )
+    _check_wide_numeric(table, value_columns, label)
+    wide = table.rename(columns={_original(table.columns, TIMESTAMP): TIMESTAMP})
+    long = wide.melt(id_vars=[TIMESTAMP], value_vars=value_columns, var_name=SYMBOL, value_name=CLOSE)
+    long[SYMBOL] = long[SYMBOL].astype(str)
+    return long, "wide"
+
+
+def _check_wide_numeric(table: pd.DataFrame, columns: list[object], label: str) -> None:
+    for col in columns:
+        values = table[col]
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            continue
+        text = values.astype("string").str.strip()
+        bad = pd.to_numeric(text, errors="coerce").isna() & text.notna() & (text != "")
+        if bad.any():
+            row = int(values.index[bad][0])
+            raise DataError(
+                f"{label} (wide format) column {str(col)!r} has {int(bad.sum())} non-numeric "
+                f"value(s) (first at row {row + 2}: {values.loc[row]!r}). In wide format every "
+                "column except timestamp holds the closes of one symbol."
+            )
+
+
+def _normalise(name: object) -> str:
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _canonical_names(columns: pd.Index) -> dict[object, str]:
+    mapping: dict[object, str] = {}
+    for canonical, aliases in ALIASES.items():
+        for col in columns:
+            if _normalise(col) in aliases and canonical not in mapping.values():
+                mapping[col] = canonical
+    return mapping
+
+
+def _original(columns: pd.Index, canonical: str) -> object:
+    return next(col for col in columns if _canonical_names(pd.Index([col])).get(col) == canonical)
+
+
+def _missing_message(wanted: str, columns: pd.Index, label: str) -> str:
+    found = ", ".join(repr(str(c)) for c in columns[:12])
+    close = difflib.get_close_matches(wanted, [_normalise(c) for c in columns], n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}? Rename it to {wanted!r}." if close else ""
+    return (
+        f"{label} has no {wanted!r} column (found: {found}).{hint} Long format needs "
+        "timestamp, symbol, close[, volume_usd]; wide format needs timestamp plus one "
+        "column of closes per symbol."
+    )

@@ -1,0 +1,72 @@
+"""The bundled real Binance dataset (see ``cluster_core/datasets/SOURCES.md``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cluster_core._validation import check_enum
+from cluster_core.data._build import build_market_data
+from cluster_core.data._market import MarketData
+from cluster_core.data._schema import SampleName
+
+__all__ = ["DATASETS_DIR", "SAMPLE_CREDIT", "load_sample", "load_sectors", "summary_table"]
+
+DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
+SAMPLE_CREDIT = "Binance spot market data (USDT quote) via the public repository misrori/binance_startegy"
+_FILES = {SampleName.HOURLY: "crypto_hourly.parquet", SampleName.DAILY: "crypto_daily.parquet"}
+
+
+def load_sample(name: SampleName | str = SampleName.HOURLY) -> MarketData:
+    """Load a bundled dataset of real Binance closes and USD volumes.
+
+    Parameters
+    ----------
+    name : {"hourly", "daily"}, default="hourly"
+        ``hourly``: 151 symbols, 2021-04-04 to 2023-12-30. ``daily``: 408 symbols, same period.
+
+    Returns
+    -------
+    MarketData
+        LUNA's relaunch after its May 2022 collapse is split off as ``LUNA_OLD``
+        (see :func:`cluster_core.data.build_market_data`).
+
+    Examples
+    --------
+    >>> md = load_sample("hourly")
+    >>> md.interval_label, md.n_symbols >= 151
+    ('hourly', True)
+    """
+    which = check_enum("name", name, SampleName)
+    long = pd.read_parquet(DATASETS_DIR / _FILES[which])
+    return build_market_data(long, source=f"bundled Binance sample ({which.value})")
+
+
+def load_sectors() -> pd.Series:
+    """Return the coarse, hand-made sector label of each bundled hourly symbol.
+
+    Returns
+    -------
+    Series
+        Index ``symbol``, values the sector name (14 sectors; not an official taxonomy).
+    """
+    table = pd.read_csv(DATASETS_DIR / "sectors.csv")
+    return table.set_index("symbol")["sector"].rename("sector")
+
+
+def summary_table(data: MarketData, sectors: pd.Series | None = None) -> pd.DataFrame:
+    """Per-symbol coverage (:meth:`MarketData.coverage`) with a ``sector`` column when known.
+
+    Parameters
+    ----------
+    data : MarketData
+    sectors : Series, optional
+        Sector per symbol, as :func:`load_sectors` returns. A relisted symbol's earlier
+        life (``LUNA_OLD``) takes the sector of its ticker.
+    """
+    table = data.coverage()
+    if sectors is not None:
+        base = table["symbol"].str.replace(r"_OLD\d*_*$", "", regex=True)
+        table.insert(1, "sector", base.map(sectors).fillna("unknown").to_numpy())
+    return table
