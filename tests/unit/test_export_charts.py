@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cluster_core.charts import plot_coverage, plot_prices
+from cluster_core.errors import ParameterError
+from cluster_core.export import neutralise_formulas, to_csv_bytes
+
+
+def test_formula_cells_are_neutralised_numbers_are_not():
+    table = pd.DataFrame({"symbol": ["=HYPERLINK(1)", "+1", "-x", "@SUM", "BTC"], "value": [-1.5, 2, 3, 4, 5]})
+    out = neutralise_formulas(table)
+    assert out["symbol"].tolist() == ["'=HYPERLINK(1)", "'+1", "'-x", "'@SUM", "BTC"]
+    assert out["value"].tolist() == [-1.5, 2, 3, 4, 5]
+    assert table["symbol"].iloc[0] == "=HYPERLINK(1)"  # caller's table untouched
+    assert to_csv_bytes(table).decode().splitlines()[1] == "'=HYPERLINK(1),-1.5"
+
+
+def test_coverage_heatmap_rows_are_symbols_ordered_by_listing(hourly):
+    fig = plot_coverage(hourly)
+    heat = fig.data[0]
+    assert len(heat.y) == hourly.n_symbols
+    assert heat.z.shape == (hourly.n_symbols, 33)  # 2021-04 .. 2023-12
+    rows = list(heat.y)
+    assert rows.index("ARB") > rows.index("BTC")  # ARB listed in 2023
+    ftt = heat.z[rows.index("FTT")]
+    assert ftt.min() == 0 and ftt.max() == 1  # the halt shows as empty months
+
+
+def test_price_chart_rebases_to_one(hourly):
+    fig = plot_prices(hourly.between("2023-01-01", "2023-02-01"), ["BTC", "ETH"])
+    assert [t.name for t in fig.data] == ["BTC", "ETH"]
+    assert fig.data[0].y[0] == pytest.approx(1.0)
+    with pytest.raises(ParameterError, match="`symbols` is empty"):
+        plot_prices(hourly, [])
