@@ -8,7 +8,7 @@ import sys
 
 from benchmarks._harness import render
 
-SUITES = ["bench_data"]
+SUITES = ["bench_data", "bench_features"]
 
 
 def main(argv: list[str]) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from cluster_core.data import MarketData
 from cluster_core.errors import ParameterError
 
-__all__ = ["plot_coverage", "plot_prices"]
+__all__ = ["plot_coverage", "plot_feature_scatter", "plot_prices"]
 
 _COVERAGE_SCALE = [[0.0, "#f4f4f5"], [0.001, "#fde68a"], [0.9, "#60a5fa"], [1.0, "#1e40af"]]
 
@@ -96,3 +97,47 @@ def plot_prices(data: MarketData, symbols: Sequence[str], log_scale: bool = True
     return fig
 
 
+
+
+def plot_feature_scatter(
+    X: pd.DataFrame, x: str, y: str, color: pd.Series | None = None, log_x: bool = False, log_y: bool = False
+) -> go.Figure:
+    """Scatter of two features, one point per symbol, labelled on hover.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Features, index symbol.
+    x, y : str
+        Column names.
+    color : Series, optional
+        A label per symbol (sector, hygiene flag...) for the colour legend.
+    log_x, log_y : bool, default=False
+        Log axes (volumes).
+
+    Raises
+    ------
+    ParameterError
+        If a column is missing.
+    """
+    for name in (x, y):
+        if name not in X.columns:
+            raise ParameterError(f"Feature {name!r} is not available; choose one of {', '.join(X.columns)}.")
+    groups = color.reindex(X.index).fillna("other") if color is not None else pd.Series("all", index=X.index)
+    fig = go.Figure()
+    for label in sorted(groups.unique()):
+        part = X[groups == label]
+        fig.add_trace(
+            go.Scatter(
+                x=part[x], y=part[y], mode="markers+text" if len(X) <= 40 else "markers", name=str(label),
+                text=list(part.index), textposition="top center", marker={"size": 9, "opacity": 0.85},
+                hovertemplate=f"<b>%{{text}}</b><br>{x}: %{{x:.4g}}<br>{y}: %{{y:.4g}}<extra>{label}</extra>",
+            )
+        )
+    fig.update_layout(
+        height=520, xaxis_title=x, yaxis_title=y, legend_title=None, showlegend=color is not None,
+        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+    )
+    fig.update_xaxes(type="log" if log_x else "linear")
+    fig.update_yaxes(type="log" if log_y else "linear")
+    return fig

@@ -55,3 +55,45 @@ def make_long(
 @pytest.fixture
 def long_table() -> pd.DataFrame:
     return make_long()
+
+
+def make_market(
+    n_symbols: int = 6,
+    n_bars: int = 24 * 60,
+    freq: str = "1h",
+    seed: int = 0,
+    gaps: bool = True,
+    constant: bool = True,
+    late: bool = True,
+) -> MarketData:
+    """A synthetic market with BTC, random gaps, a constant-price coin and a late listing."""
+    from cluster_core.data import build_market_data
+
+    long = make_long(n_symbols=n_symbols, n_bars=n_bars, freq=freq, seed=seed)
+    long["symbol"] = long["symbol"].replace({"S0": "BTC"})
+    rng = np.random.default_rng(seed + 1)
+    if gaps:
+        drop = rng.choice(len(long), size=len(long) // 50, replace=False)
+        long = long.drop(index=long.index[drop])
+    if constant:
+        flat = long[long.symbol == "BTC"].assign(symbol="STABLE", close=1.0)
+        long = pd.concat([long, flat], ignore_index=True)
+    if late:
+        start = long.timestamp.min() + (long.timestamp.max() - long.timestamp.min()) * 0.6
+        newer = long[(long.symbol == "S1") & (long.timestamp >= start)].assign(symbol="NEWCOIN")
+        long = pd.concat([long, newer], ignore_index=True)
+    return build_market_data(long.reset_index(drop=True), source="synthetic")
+
+
+def assert_matches_reference(result, reference, rtol: float = 1e-9) -> None:
+    """Every cell equal to the reference within ``rtol`` (both NaN counts as equal)."""
+    ref = reference.loc[result.index, result.columns]
+    both_nan = result.isna() & ref.isna()
+    assert (result.isna() == ref.isna()).all().all(), (result.isna() != ref.isna()).sum()
+    diff = (result - ref).abs().where(~both_nan, 0.0)
+    scale = ref.abs().where(~both_nan, 1.0)
+    bad = diff > rtol * scale
+    if bad.to_numpy().any():
+        col = bad.any().idxmax()
+        row = bad[col].idxmax()
+        raise AssertionError(f"{col} of {row}: engine {result.loc[row, col]!r} vs reference {ref.loc[row, col]!r}")

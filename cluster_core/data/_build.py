@@ -267,13 +267,14 @@ def _to_grid(rows: _Sorted, interval: pd.Timedelta) -> tuple[pd.DataFrame, pd.Da
         )
     grid = pd.date_range(pd.Timestamp(start, tz="UTC"), periods=n_bars, freq=interval, name=TIMESTAMP)
     position = (rows.ts - start) // step
-    close = np.full((n_bars, n_symbols), np.nan)
-    volume = np.full((n_bars, n_symbols), np.nan)
-    close[position, rows.codes] = rows.close
-    volume[position, rows.codes] = rows.volume
+    # Symbol-major memory (each symbol's bars contiguous): the feature kernels reduce over time.
+    close = np.full((n_symbols, n_bars), np.nan)
+    volume = np.full((n_symbols, n_bars), np.nan)
+    close[rows.codes, position] = rows.close
+    volume[rows.codes, position] = rows.volume
     return (
-        pd.DataFrame(close, index=grid, columns=rows.symbols),
-        pd.DataFrame(volume, index=grid, columns=rows.symbols.copy()),
+        pd.DataFrame(close.T, index=grid, columns=rows.symbols, copy=False),
+        pd.DataFrame(volume.T, index=grid, columns=rows.symbols.copy(), copy=False),
     )
 
 
@@ -313,8 +314,15 @@ def _split_relistings(
     if new_close:
         close = pd.concat([close, pd.DataFrame(new_close)], axis=1).sort_index(axis=1)
         volume = pd.concat([volume, pd.DataFrame(new_volume)], axis=1)[close.columns]
+        close, volume = symbol_major(close), symbol_major(volume)
         close.columns.name = volume.columns.name = SYMBOL
     return close, volume, notes
+
+
+def symbol_major(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` backed by one float64 array with each column's values contiguous."""
+    values = np.ascontiguousarray(frame.to_numpy(dtype=np.float64).T)
+    return pd.DataFrame(values.T, index=frame.index, columns=frame.columns, copy=False)
 
 
 def _old_name(symbol: str, life: int, n_cuts: int, taken: pd.Index) -> str:

@@ -1,0 +1,74 @@
+"""Feature engine against a seed-style per-symbol pandas loop, on 2 years of hourly bars."""
+
+from __future__ import annotations
+
+import gc
+import time
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._harness import Row, best_of, peak_memory_mb
+from benchmarks._synthetic import synthetic_market
+from cluster_core.data import MarketData
+from cluster_core.features import compute_features
+
+LOOKBACK = 730  # the whole 2 years: every bar is in the window
+SIZES = (100, 1000, 5000)
+BASELINE_CAP = 1000  # the loop is linear in symbols: above this, time a subset and scale
+
+
+def seed_style_features(data: MarketData, lookback_days: int) -> pd.DataFrame:
+    """What a first prototype does: a pandas loop over symbols, one Series at a time."""
+    end = data.close.index[-1]
+    start = end - pd.Timedelta(days=lookback_days)
+    periods = data.bars_per_year
+    btc = data.close["BTC"].pct_change(fill_method=None).loc[start:end].iloc[1:]
+    rows = {}
+    for symbol in data.symbols:
+        close = data.close[symbol]
+        r = close.pct_change(fill_method=None).loc[start:end].iloc[1:]
+        window = close.loc[start:end].iloc[1:]
+        clean = r.dropna()
+        var95 = clean.quantile(0.05)
+        rows[symbol] = {
+            "annualized_return": clean.mean() * periods,
+            "annualized_vol": clean.std() * np.sqrt(periods),
+            "sharpe": clean.mean() / clean.std() * np.sqrt(periods),
+            "skewness": clean.skew(),
+            "kurtosis": clean.kurt(),
+            "var_95": var95,
+            "cvar_95": clean[clean <= var95].mean(),
+            "momentum_30d": window.iloc[-1] / close.asof(end - pd.Timedelta(days=30)) - 1,
+            "trend_strength": abs(clean.mean()) / clean.std(),
+            "max_drawdown": (window / window.cummax() - 1).min(),
+            "btc_corr": r.corr(btc),
+            "avg_daily_volume_usd": data.volume_usd[symbol].loc[start:end].resample("1D").sum().mean(),
+            "beta_btc": r.cov(btc) / btc.var(),
+            "downside_vol": np.sqrt((clean.clip(upper=0) ** 2).mean()) * np.sqrt(periods),
+            "autocorr_1": r.autocorr(1),
+            "amihud_illiquidity": (r.abs() / data.volume_usd[symbol].loc[start:end].iloc[1:]).mean() * 1e6,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def run() -> list[Row]:
+    rows = []
+    for n in SIZES:
+        data = synthetic_market(n)
+        matrix_mb = data.close.to_numpy().nbytes / 2**20
+        compute_features(data, lookback_days=LOOKBACK)  # warm-up
+        engine = best_of(lambda data=data: compute_features(data, lookback_days=LOOKBACK), repeat=3)
+        peak = peak_memory_mb(lambda data=data: compute_features(data, lookback_days=LOOKBACK))
+        subset = data if n <= BASELINE_CAP else data.select(list(data.symbols[:BASELINE_CAP]))
+        start = time.perf_counter()
+        seed_style_features(subset, LOOKBACK)
+        baseline = (time.perf_counter() - start) * n / subset.n_symbols
+        note = f"peak = {peak / matrix_mb:.2f}x the {matrix_mb:,.0f} MB price matrix"
+        if subset is not data:
+            note += f"; baseline timed on {BASELINE_CAP} symbols, scaled x{n / BASELINE_CAP:g}"
+        rows.append(Row("features, 17 per symbol, 2y hourly window", f"{n:,} symbols x 17,520 bars",
+                        engine, baseline, peak, note))
+        del data, subset
+        gc.collect()
+    return rows

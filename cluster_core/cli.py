@@ -1,0 +1,105 @@
+"""Headless command line: ``python -m cluster_core features|...`` (DESIGN.md, "CLI contract").
+
+Bad input exits with status 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from cluster_core.data import DataSource, MarketData, SampleName, load_file, load_sample
+from cluster_core.errors import ClusterCoreError, ParameterError
+from cluster_core.export import to_csv_bytes
+from cluster_core.features import FeatureConfig, MarketMode, compute_features
+
+__all__ = ["main"]
+
+
+def _load(spec: str) -> MarketData:
+    """``sample`` / ``sample-hourly`` / ``sample-daily`` or a file path."""
+    if spec in {"sample", DataSource.SAMPLE_HOURLY.value}:
+        return load_sample(SampleName.HOURLY)
+    if spec == DataSource.SAMPLE_DAILY.value:
+        return load_sample(SampleName.DAILY)
+    return load_file(spec)
+
+
+def _as_of(text: str | None) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise ParameterError(f"--as-of must be a date such as 2023-06-30; got {text!r}.") from None
+
+
+def _write(table: pd.DataFrame, out: str) -> None:
+    path = Path(out)
+    if not path.parent.exists():
+        raise ParameterError(f"--out folder {path.parent} does not exist.")
+    path.write_bytes(to_csv_bytes(table))
+
+
+def _features(args: argparse.Namespace) -> str:
+    data = _load(args.data)
+    config = FeatureConfig(
+        lookback_days=args.lookback_days,
+        as_of=_as_of(args.as_of),
+        benchmark=args.benchmark,
+        min_coverage=args.min_coverage,
+        market_mode=args.market_mode,
+    )
+    result = compute_features(data, config)
+    _write(result.X.reset_index(), args.out)
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    return (
+        f"wrote {len(result.X)} symbols x {result.X.shape[1]} features to {args.out} "
+        f"(window {result.window_start:%Y-%m-%d %H:%M} to {result.window_end:%Y-%m-%d %H:%M} UTC; "
+        f"{len(result.dropped)} dropped)"
+    )
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
+    parser.add_argument("--lookback-days", type=int, default=90, help="window length in days (default 90)")
+    parser.add_argument("--as-of", default=None, help="end of the window (default: last bar)")
+    parser.add_argument("--benchmark", default="BTC", help="symbol for btc_corr / beta_btc (default BTC)")
+    parser.add_argument("--min-coverage", type=float, default=0.8, help="minimum share of bars with a return")
+    parser.add_argument(
+        "--market-mode", default=MarketMode.RAW.value, choices=[m.value for m in MarketMode],
+        help="return features on raw returns or on residuals after BTC beta / first PC",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser (one subcommand per DESIGN.md command)."""
+    parser = argparse.ArgumentParser(prog="python -m cluster_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    features = sub.add_parser("features", help="behavioural features per symbol -> CSV")
+    _add_common(features)
+    features.add_argument("--out", required=True, help="output CSV path")
+    features.set_defaults(run=_features)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], str] = args.run
+    try:
+        message = run(args)
+    except ClusterCoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        return 2
+    print(message)
+    return 0

@@ -1,0 +1,94 @@
+"""Feature names, their definitions, and the default subset (DESIGN.md, "Feature definitions")."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Feature(StrEnum):
+    """Behavioural features, one column each in ``FeatureSet.X``."""
+
+    ANNUALIZED_RETURN = "annualized_return"
+    ANNUALIZED_VOL = "annualized_vol"
+    SHARPE = "sharpe"
+    SKEWNESS = "skewness"
+    KURTOSIS = "kurtosis"
+    VAR_95 = "var_95"
+    CVAR_95 = "cvar_95"
+    MOMENTUM_30D = "momentum_30d"
+    TREND_STRENGTH = "trend_strength"
+    MAX_DRAWDOWN = "max_drawdown"
+    BTC_CORR = "btc_corr"
+    AVG_DAILY_VOLUME_USD = "avg_daily_volume_usd"
+    BETA_BTC = "beta_btc"
+    DOWNSIDE_VOL = "downside_vol"
+    SORTINO = "sortino"
+    AUTOCORR_1 = "autocorr_1"
+    AMIHUD = "amihud_illiquidity"
+
+
+class MarketMode(StrEnum):
+    """How return-based features treat the common market factor."""
+
+    RAW = "raw"
+    BTC_RESIDUAL = "btc-residual"
+    PC1_RESIDUAL = "pc1-residual"
+
+
+# r: simple returns of the window's bars (|r| < 1e-12, float rounding of an unchanged
+# price, counts as 0), P: bars per year (8,760 hourly, 365 daily), b: the benchmark's
+# returns (BTC by default) on the same bars. "std(r) = 0" means a variance below 1e-14 of
+# the mean square of r (rounding noise: a constant price, or a constant return).
+FEATURE_INFO: dict[Feature, tuple[str, str]] = {
+    Feature.ANNUALIZED_RETURN: ("mean(r) * P", "per year, simple"),
+    Feature.ANNUALIZED_VOL: ("std(r, ddof=1) * sqrt(P)", "per sqrt(year)"),
+    Feature.SHARPE: ("mean(r) / std(r) * sqrt(P); 0 when std(r) = 0", "ratio, risk-free rate 0"),
+    Feature.SKEWNESS: ("sample skewness of r (pandas' bias-corrected G1); 0 when std(r) = 0", "unitless"),
+    Feature.KURTOSIS: ("sample excess kurtosis of r (pandas' G2); 0 when std(r) = 0", "unitless"),
+    Feature.VAR_95: ("5th percentile of r (linear interpolation)", "per bar, negative = loss"),
+    Feature.CVAR_95: ("mean of r at or below var_95", "per bar"),
+    Feature.MOMENTUM_30D: ("close(t) / close(t - 30 days) - 1, each the last close within one day before", "simple"),
+    Feature.TREND_STRENGTH: ("|mean(r)| / std(r); 0 when std(r) = 0", "per bar"),
+    Feature.MAX_DRAWDOWN: ("min(close / cummax(close) - 1) over the window's bars", "fraction, <= 0"),
+    Feature.BTC_CORR: ("Pearson corr(r, b) on bars where both exist; 0 when either is constant", "[-1, 1]"),
+    Feature.AVG_DAILY_VOLUME_USD: ("mean USD volume per bar with a known volume * bars per day", "USD per day"),
+    Feature.BETA_BTC: ("cov(r, b) / var(b) on bars where both exist", "unitless"),
+    Feature.DOWNSIDE_VOL: ("sqrt(mean(min(r, 0)^2)) * sqrt(P)", "per sqrt(year)"),
+    Feature.SORTINO: ("mean(r) * P / downside_vol; 0 when downside_vol = 0", "ratio"),
+    Feature.AUTOCORR_1: ("Pearson corr(r_t, r_t-1) on consecutive bars that both exist", "[-1, 1]"),
+    Feature.AMIHUD: ("mean(|r| / volume_usd) over bars with volume > 0, * 1e6", "return per USD million"),
+}
+
+DEFAULT_FEATURES: tuple[Feature, ...] = (
+    Feature.ANNUALIZED_RETURN,
+    Feature.ANNUALIZED_VOL,
+    Feature.SHARPE,
+    Feature.SKEWNESS,
+    Feature.KURTOSIS,
+    Feature.VAR_95,
+    Feature.CVAR_95,
+    Feature.MOMENTUM_30D,
+    Feature.TREND_STRENGTH,
+    Feature.MAX_DRAWDOWN,
+    Feature.BTC_CORR,
+    Feature.AVG_DAILY_VOLUME_USD,
+)
+
+# Computed from returns, so replaced by their residual version in a market mode.
+RETURN_BASED: frozenset[Feature] = frozenset(
+    {
+        Feature.ANNUALIZED_RETURN,
+        Feature.ANNUALIZED_VOL,
+        Feature.SHARPE,
+        Feature.SKEWNESS,
+        Feature.KURTOSIS,
+        Feature.VAR_95,
+        Feature.CVAR_95,
+        Feature.TREND_STRENGTH,
+        Feature.DOWNSIDE_VOL,
+        Feature.SORTINO,
+        Feature.AUTOCORR_1,
+    }
+)
+
+VOLUME_LIKE: frozenset[Feature] = frozenset({Feature.AVG_DAILY_VOLUME_USD, Feature.AMIHUD})

@@ -1,0 +1,152 @@
+"""Preparation of features for clustering: subset, log scale, winsorising, scaling, NaN handling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cluster_core._validation import check_enum, check_float
+from cluster_core.errors import DataError, ParameterError
+from cluster_core.features._names import DEFAULT_FEATURES, VOLUME_LIKE, Feature
+
+__all__ = ["PrepConfig", "Prepared", "Scaling", "prepare_features"]
+
+
+class Scaling(StrEnum):
+    """How each feature column is put on a common scale."""
+
+    STANDARD = "standard"
+    ROBUST = "robust"
+    QUANTILE = "quantile"
+
+
+@dataclass(frozen=True)
+class PrepConfig:
+    """Parameters of :func:`prepare_features` (hashable).
+
+    Parameters
+    ----------
+    features : tuple of str, default=DEFAULT_FEATURES
+        Columns to use.
+    scaling : {"standard", "robust", "quantile"}, default="standard"
+        ``standard``: (x - mean) / std; ``robust``: (x - median) / IQR; ``quantile``:
+        ranks mapped to standard-normal scores (outliers lose their leverage).
+    clip : float or None, default=3.0
+        Scaled values are clipped to +/- ``clip`` (crypto's fat tails would let one
+        outlier dominate K-Means); ``None`` keeps them.
+    winsorize : float or None, default=None
+        Raw values are first clipped to their ``[q, 1 - q]`` quantiles.
+    log_volume : bool, default=True
+        Volume-like features (average daily volume, Amihud) are replaced by their
+        base-10 logarithm (non-positive values become missing).
+    """
+
+    features: tuple[str, ...] = tuple(f.value for f in DEFAULT_FEATURES)
+    scaling: Scaling = Scaling.STANDARD
+    clip: float | None = 3.0
+    winsorize: float | None = None
+    log_volume: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Scaled features, ready for a clustering algorithm.
+
+    Attributes
+    ----------
+    Z : DataFrame of shape (n_symbols, n_used)
+        Scaled, clipped, no NaN.
+    raw : DataFrame
+        The selected features after the log transform and winsorising, before scaling.
+    notes : tuple of str
+        Columns dropped (all missing, constant), cells imputed.
+    """
+
+    Z: pd.DataFrame
+    raw: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+
+def prepare_features(X: pd.DataFrame, config: PrepConfig | None = None) -> Prepared:
+    """Select, transform and scale features for clustering.
+
+    Missing values are never set to 0 in raw units: a missing cell becomes the
+    column's median after scaling (a neutral position), and the count is reported;
+    a column with no value at all, or a constant one, is dropped with a note.
+
+    Parameters
+    ----------
+    X : DataFrame
+        ``FeatureSet.X``. Not modified.
+    config : PrepConfig, optional
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    ParameterError
+        Unknown feature names or out-of-range options.
+    DataError
+        If no usable column remains or fewer than 3 symbols are given.
+    """
+    cfg = config or PrepConfig()
+    scaling = check_enum("scaling", cfg.scaling, Scaling)
+    unknown = [f for f in cfg.features if f not in X.columns]
+    if unknown or not cfg.features:
+        choices = ", ".join(f.value for f in Feature)
+        given = ", ".join(unknown) or "none given"
+        raise ParameterError(f"`features` must be a non-empty subset of {choices}; unknown: {given}.")
+    if len(X) < 3:
+        raise DataError(f"{len(X)} symbol(s) have features; clustering needs at least 3.")
+    notes: list[str] = []
+    raw = X.loc[:, list(dict.fromkeys(cfg.features))].astype(np.float64)
+    if cfg.log_volume:
+        for col in raw.columns:
+            if col in {f.value for f in VOLUME_LIKE}:
+                values = raw[col].to_numpy()
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    raw[col] = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
+    if cfg.winsorize is not None:
+        q = check_float("winsorize", cfg.winsorize, 0.0, 0.25)
+        raw = raw.clip(raw.quantile(q), raw.quantile(1 - q), axis=1)
+    raw = _drop_unusable(raw, notes)
+    scaled = _scale(raw, scaling)
+    if cfg.clip is not None:
+        limit = check_float("clip", cfg.clip, 0.5, 100.0)
+        scaled = scaled.clip(-limit, limit)
+    missing = int(scaled.isna().to_numpy().sum())
+    if missing:
+        scaled = scaled.fillna(scaled.median())
+        notes.append(f"{missing} missing value(s) set to their column's median after scaling.")
+    return Prepared(Z=scaled, raw=raw, notes=tuple(notes))
+
+
+def _drop_unusable(raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    empty = [c for c in raw.columns if raw[c].notna().sum() == 0]
+    constant = [c for c in raw.columns if c not in empty and raw[c].nunique(dropna=True) <= 1]
+    if empty:
+        notes.append(f"Dropped feature(s) with no value: {', '.join(empty)}.")
+    if constant:
+        notes.append(f"Dropped constant feature(s): {', '.join(constant)}.")
+    kept = raw.drop(columns=empty + constant)
+    if kept.shape[1] == 0:
+        raise DataError("No usable feature left (all missing or constant). Choose other features.")
+    return kept
+
+
+def _scale(raw: pd.DataFrame, scaling: Scaling) -> pd.DataFrame:
+    if scaling is Scaling.STANDARD:
+        return (raw - raw.mean()) / raw.std(ddof=0)
+    if scaling is Scaling.ROBUST:
+        iqr = raw.quantile(0.75) - raw.quantile(0.25)
+        spread = iqr.where(iqr > 0, raw.std(ddof=0))
+        return (raw - raw.median()) / spread
+    ranks = raw.rank(method="average")
+    counts = raw.notna().sum()
+    return pd.DataFrame(stats.norm.ppf((ranks - 0.5) / counts), index=raw.index, columns=raw.columns)

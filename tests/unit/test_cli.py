@@ -1,0 +1,57 @@
+"""`python -m cluster_core` as a subprocess: outputs and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from cluster_core.features import Feature
+from tests.conftest import ROOT, make_long
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cluster_core", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_features_csv_contract(tmp_path):
+    out = tmp_path / "features.csv"
+    done = run("features", "--data", "sample", "--lookback-days", "90", "--as-of", "2023-06-30", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["symbol", *[f.value for f in Feature]]
+    assert table["symbol"].is_unique and "BTC" in set(table["symbol"])
+    assert "wrote" in done.stdout and "2023-06-30" in done.stdout
+
+
+def test_features_from_a_user_file(tmp_path):
+    src = tmp_path / "prices.csv"
+    make_long(n_symbols=4, n_bars=24 * 20).to_csv(src, index=False)
+    out = tmp_path / "f.csv"
+    done = run("features", "--data", str(src), "--lookback-days", "7", "--benchmark", "S0", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(out)) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--data", "sample", "--lookback-days", "3"], "`lookback_days` must be an int in [7, 3650]; got 3."),
+        (["--data", "missing.csv"], "File not found"),
+        (["--data", "sample", "--as-of", "yesterday-ish"], "--as-of must be a date"),
+        (["--data", "sample", "--lookback-days", "2000"], "before the data's first bar"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
+    done = run("features", *args, "--out", str(tmp_path / "f.csv"))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_output_folder(tmp_path):
+    done = run("features", "--data", "sample", "--out", str(tmp_path / "no" / "f.csv"))
+    assert done.returncode == 2 and "does not exist" in done.stderr

@@ -1,0 +1,133 @@
+"""Universe hygiene flags and preparation of features for clustering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cluster_core.data import build_market_data
+from cluster_core.errors import DataError, ParameterError
+from cluster_core.features import (
+    DEFAULT_FEATURES,
+    Flag,
+    PrepConfig,
+    Scaling,
+    apply_hygiene,
+    compute_features,
+    prepare_features,
+    screen_universe,
+)
+from tests.conftest import make_long
+
+
+@pytest.fixture(scope="module")
+def recent(hourly):
+    return compute_features(hourly, lookback_days=90)
+
+
+def test_stablecoins_are_flagged_pegged_and_depegged_ust_is_not(hourly, recent):
+    flags = screen_universe(hourly, recent)
+    pegged = set(flags.loc[flags.flag == "pegged", "symbol"])
+    assert {"USDC", "TUSD", "BUSD", "FDUSD"} <= pegged
+    assert "BTC" not in pegged and "PAXG" not in pegged
+    may22 = compute_features(hourly, lookback_days=30, as_of="2022-05-12", min_coverage=0.5)
+    flags22 = screen_universe(hourly, may22)
+    assert "UST" in may22.X.index
+    assert "UST" not in set(flags22.loc[flags22.flag == "pegged", "symbol"])
+
+
+def test_wrapped_duplicate_is_flagged_against_the_more_liquid_symbol():
+    table = make_long(n_symbols=4, n_bars=24 * 40, seed=3)
+    copy = table[table.symbol == "S1"].assign(symbol="WS1", volume_usd=lambda d: d.volume_usd / 100)
+    copy["close"] *= 1 + np.random.default_rng(0).normal(0, 1e-5, len(copy))
+    md = build_market_data(pd.concat([table, copy]), source="test")
+    fs = compute_features(md, lookback_days=30, benchmark="S0")
+    flags = screen_universe(md, fs)
+    dup = flags[flags.flag == "duplicate"]
+    assert dup["symbol"].tolist() == ["WS1"]
+    assert "correlated with S1" in dup["detail"].item()
+
+
+def test_late_listing_is_flagged(hourly):
+    fs = compute_features(hourly, lookback_days=90, as_of="2023-05-15", min_coverage=0.5)
+    flags = screen_universe(hourly, fs)
+    late = flags[flags.flag == "late"].set_index("symbol")
+    assert "ARB" in late.index  # listed 2023-03-23
+    assert "days into the window" in late.loc["ARB", "detail"]
+    assert "BTC" not in late.index
+
+
+def test_apply_hygiene_moves_symbols_to_dropped_with_reason(hourly, recent):
+    flags = screen_universe(hourly, recent)
+    kept = apply_hygiene(recent, flags, [Flag.PEGGED])
+    assert "USDC" not in kept.X.index and "BTC" in kept.X.index
+    reason = kept.dropped.set_index("symbol").loc["USDC", "reason"]
+    assert reason.startswith("excluded as pegged: vol")
+    assert len(kept.X) == len(recent.X) - (flags.flag == "pegged").sum()
+    assert apply_hygiene(recent, flags, []) is recent
+    with pytest.raises(ParameterError, match="unknown flag 'fiat'"):
+        apply_hygiene(recent, flags, ["fiat"])
+
+
+def test_apply_hygiene_refuses_to_leave_fewer_than_three(hourly):
+    fs = compute_features(hourly.select(["BTC", "USDC", "TUSD", "BUSD"]), lookback_days=90)
+    with pytest.raises(DataError, match="leaves 1"):
+        apply_hygiene(fs, screen_universe(hourly, fs), ["pegged"])
+
+
+@pytest.mark.parametrize("scaling", list(Scaling))
+def test_prepared_features_are_finite_centred_and_clipped(recent, scaling):
+    prepared = prepare_features(recent.X, PrepConfig(scaling=scaling, clip=3.0))
+    Z = prepared.Z
+    assert list(Z.columns) == [f.value for f in DEFAULT_FEATURES]
+    assert np.isfinite(Z.to_numpy()).all()
+    assert Z.abs().max().max() <= 3.0
+    assert (Z.median().abs() < 0.75).all()
+
+
+def test_log_volume_and_no_zero_filling(recent):
+    X = recent.X.copy()
+    X.loc["BTC", "annualized_vol"] = np.nan
+    prepared = prepare_features(X, PrepConfig(clip=None))
+    assert prepared.raw.loc["ETH", "avg_daily_volume_usd"] == pytest.approx(np.log10(X.loc["ETH", "avg_daily_volume_usd"]))
+    # the missing cell becomes the column median of the scaled values, not a raw 0
+    assert prepared.Z.loc["BTC", "annualized_vol"] == pytest.approx(prepared.Z["annualized_vol"].median())
+    assert any("missing value(s) set to their column's median" in n for n in prepared.notes)
+    pd.testing.assert_frame_equal(X, X.copy())
+
+
+def test_winsorize_limits_raw_extremes(recent):
+    prepared = prepare_features(recent.X, PrepConfig(winsorize=0.05, clip=None, scaling="standard"))
+    raw = prepared.raw["kurtosis"]
+    assert raw.max() <= recent.X["kurtosis"].quantile(0.95) + 1e-12
+
+
+def test_all_nan_and_constant_columns_are_dropped_with_notes(recent):
+    X = recent.X.copy()
+    X["btc_corr"] = np.nan
+    X["sharpe"] = 1.0
+    prepared = prepare_features(X)
+    assert "btc_corr" not in prepared.Z.columns and "sharpe" not in prepared.Z.columns
+    assert any("no value: btc_corr" in n for n in prepared.notes)
+    assert any("constant feature(s): sharpe" in n for n in prepared.notes)
+
+
+@pytest.mark.parametrize(
+    ("config", "error", "match"),
+    [
+        (PrepConfig(features=("nope",)), ParameterError, "unknown: nope"),
+        (PrepConfig(features=()), ParameterError, "none given"),
+        (PrepConfig(scaling="minmax"), ParameterError, "`scaling` must be one of"),
+        (PrepConfig(clip=0.1), ParameterError, "`clip`"),
+        (PrepConfig(winsorize=0.4), ParameterError, "`winsorize`"),
+    ],
+)
+def test_bad_preparation_options(recent, config, error, match):
+    with pytest.raises(error, match=match):
+        prepare_features(recent.X, config)
+
+
+def test_prepare_needs_three_symbols(recent):
+    with pytest.raises(DataError, match="at least 3"):
+        prepare_features(recent.X.iloc[:2])
