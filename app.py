@@ -8,6 +8,7 @@ st.set_page_config(page_title="Crypto behaviour clusters", page_icon=":material/
 
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data", default=True),
+    st.Page("pages/features.py", title="Features", icon=":material/tune:", url_path="features"),
 ]
 
 st.navigation(PAGES).run()

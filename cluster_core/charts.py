@@ -6,12 +6,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly import colors as px_colors
 
 from cluster_core.data import MarketData
 from cluster_core.errors import ParameterError
 
 __all__ = ["plot_coverage", "plot_feature_scatter", "plot_prices"]
 
+# 24 distinguishable colours (plotly's Dark24), so 14 sectors or many clusters never share one.
+PALETTE = px_colors.qualitative.Dark24
 _COVERAGE_SCALE = [[0.0, "#f4f4f5"], [0.001, "#fde68a"], [0.9, "#60a5fa"], [1.0, "#1e40af"]]
 
 
@@ -125,12 +128,13 @@ def plot_feature_scatter(
             raise ParameterError(f"Feature {name!r} is not available; choose one of {', '.join(X.columns)}.")
     groups = color.reindex(X.index).fillna("other") if color is not None else pd.Series("all", index=X.index)
     fig = go.Figure()
-    for label in sorted(groups.unique()):
+    for i, label in enumerate(sorted(groups.unique())):
         part = X[groups == label]
         fig.add_trace(
             go.Scatter(
                 x=part[x], y=part[y], mode="markers+text" if len(X) <= 40 else "markers", name=str(label),
-                text=list(part.index), textposition="top center", marker={"size": 9, "opacity": 0.85},
+                text=list(part.index), textposition="top center",
+                marker={"size": 9, "opacity": 0.85, "color": PALETTE[i % len(PALETTE)]},
                 hovertemplate=f"<b>%{{text}}</b><br>{x}: %{{x:.4g}}<br>{y}: %{{y:.4g}}<extra>{label}</extra>",
             )
         )

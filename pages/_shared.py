@@ -1,11 +1,12 @@
 """UI helpers shared by every page: the sidebar, URL/session sync, cached engine calls.
 
-Each page calls :func:`render_sidebar` itself, so it renders the same when run by
+Each page calls :func:`setup_page` itself, so it renders the same when run by
 ``app.py``'s ``st.navigation`` and when run alone (as ``AppTest`` does).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +27,24 @@ from cluster_core.data import (
 )
 from cluster_core.errors import ClusterCoreError
 from cluster_core.export import to_csv_bytes
+from cluster_core.features import FeatureConfig, Flag, MarketMode
+from cluster_core.pipeline import FeatureView, UniverseConfig, run_features
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
 _STORE = "_persisted"
 _URL_LOADED = "_url_loaded"
 _LAST_GOOD = "_last_good_data"
+
+FLAG_LABELS = {
+    Flag.PEGGED.value: "Stablecoins / pegged",
+    Flag.DUPLICATE.value: "Wrapped duplicates",
+    Flag.LATE.value: "Late listings",
+}
+MODE_LABELS = {
+    MarketMode.RAW.value: "Raw returns",
+    MarketMode.BTC_RESIDUAL.value: "Residual after BTC beta",
+    MarketMode.PC1_RESIDUAL.value: "Residual after 1st principal component",
+}
 
 
 @dataclass(frozen=True)
@@ -41,29 +55,49 @@ class Param:
     url: str
     default: object
     parse: Callable[[str], object]
+    dump: Callable[[object], str] = str
 
 
-def _parse_source(text: str) -> str:
-    return DataSource(text).value
+def _clamp_int(low: int, high: int) -> Callable[[str], int]:
+    return lambda text: min(high, max(low, int(text)))
+
+
+def _split_flags(text: str) -> list[str]:
+    return [Flag(part).value for part in text.split(",") if part]
 
 
 PARAMS = (
-    Param("data.source", "source", DataSource.SAMPLE_HOURLY.value, _parse_source),
+    Param("data.source", "source", DataSource.SAMPLE_HOURLY.value, lambda t: DataSource(t).value),
     Param("data.tickers", "tickers", ", ".join(DEFAULT_YAHOO_TICKERS), str),
-    Param("data.yahoo_days", "ydays", 365, lambda t: min(3650, max(30, int(t)))),
-    Param("sidebar.lookback_days", "lookback", 90, lambda t: min(3650, max(7, int(t)))),
+    Param("data.yahoo_days", "ydays", 365, _clamp_int(30, 3650)),
+    Param("sidebar.lookback_days", "lookback", 90, _clamp_int(7, 3650)),
+    Param("sidebar.as_of", "asof", None, dt.date.fromisoformat, lambda d: d.isoformat()),
+    Param("features.min_coverage", "coverage", 0.8, lambda t: min(1.0, max(0.0, float(t)))),
+    Param("features.market_mode", "mode", MarketMode.RAW.value, lambda t: MarketMode(t).value),
+    Param("features.exclude", "exclude", [], _split_flags, ",".join),
 )
 
 
 @dataclass(frozen=True)
-class SidebarState:
-    """Values of the shared sidebar."""
+class Session:
+    """What a page needs: the data, messages to show, and the engine configs."""
 
-    source: DataSource
-    lookback_days: int
-    tickers: tuple[str, ...]
-    yahoo_days: int
-    refresh_nonce: int
+    data: MarketData
+    messages: tuple[tuple[str, str], ...]
+    features: FeatureConfig
+    universe: UniverseConfig
+
+
+def setup_page() -> Session:
+    """Draw the shared sidebar, load the data it asks for, and return everything a page needs."""
+    _init_state()
+    with st.sidebar:
+        source = _data_widgets()
+    data, messages = _get_market_data(source)
+    with st.sidebar:
+        features, universe = _analysis_widgets(data)
+    _sync_state()
+    return Session(data, tuple(messages), features, universe)
 
 
 def _init_state() -> None:
@@ -79,8 +113,9 @@ def _init_state() -> None:
             except (ValueError, TypeError):
                 st.toast(f"Ignored URL parameter {param.url}={raw!r}: not a valid value.")
     for param in PARAMS:
-        if param.key not in st.session_state:
-            st.session_state[param.key] = store.get(param.key, param.default)
+        # Re-assigning detaches the value from the previous page's widget, so the same key on
+        # this page's widget keeps it (Streamlit would otherwise reset it on a page switch).
+        st.session_state[param.key] = st.session_state.get(param.key, store.get(param.key, param.default))
 
 
 def _sync_state() -> None:
@@ -88,47 +123,76 @@ def _sync_state() -> None:
     for param in PARAMS:
         value = st.session_state.get(param.key, param.default)
         store[param.key] = value
-        if value == param.default:
+        if value == param.default or value in (None, []):
             st.query_params.pop(param.url, None)
         else:
-            st.query_params[param.url] = str(value)
+            st.query_params[param.url] = param.dump(value)
 
 
-def render_sidebar() -> SidebarState:
-    """Draw the shared sidebar and return its values."""
-    _init_state()
-    with st.sidebar:
-        st.header("Data")
-        source = st.selectbox(
-            "Data source",
-            [s.value for s in DataSource],
-            format_func=lambda v: DataSource(v).label,
-            key="data.source",
+def _data_widgets() -> DataSource:
+    st.header("Data")
+    source = DataSource(
+        st.selectbox(
+            "Data source", [s.value for s in DataSource], format_func=lambda v: DataSource(v).label, key="data.source"
         )
-        if source == DataSource.YAHOO.value:
-            st.text_area("Yahoo tickers (comma-separated)", key="data.tickers", height=110)
-            st.number_input(
-                "History (days)", min_value=30, max_value=3650, step=30, key="data.yahoo_days",
-                help="Up to 729 days uses hourly bars; longer histories use daily bars (Yahoo's limit).",
-            )
-            if st.button("Refresh from Yahoo", key="data.refresh", width="stretch"):
-                st.session_state["data.refresh_nonce"] = st.session_state.get("data.refresh_nonce", 0) + 1
-        elif source == DataSource.UPLOAD.value:
-            _upload_widget()
-        st.header("Analysis")
-        st.number_input(
-            "Lookback (days)", min_value=7, max_value=3650, step=7, key="sidebar.lookback_days",
-            help="Window of bars, ending at the as-of date, from which behaviour is measured.",
-        )
-    _sync_state()
-    tickers = tuple(t.strip() for t in str(st.session_state["data.tickers"]).replace(";", ",").split(",") if t.strip())
-    return SidebarState(
-        source=DataSource(source),
-        lookback_days=int(st.session_state["sidebar.lookback_days"]),
-        tickers=tickers,
-        yahoo_days=int(st.session_state["data.yahoo_days"]),
-        refresh_nonce=int(st.session_state.get("data.refresh_nonce", 0)),
     )
+    if source is DataSource.YAHOO:
+        st.text_area("Yahoo tickers (comma-separated)", key="data.tickers", height=110)
+        st.number_input(
+            "History (days)", min_value=30, max_value=3650, step=30, key="data.yahoo_days",
+            help="Up to 729 days uses hourly bars; longer histories use daily bars (Yahoo's limit).",
+        )
+        if st.button("Refresh from Yahoo", key="data.refresh", width="stretch"):
+            st.session_state["data.refresh_nonce"] = st.session_state.get("data.refresh_nonce", 0) + 1
+    elif source is DataSource.UPLOAD:
+        _upload_widget()
+    return source
+
+
+def _analysis_widgets(data: MarketData) -> tuple[FeatureConfig, UniverseConfig]:
+    st.header("Analysis")
+    lookback = st.number_input(
+        "Lookback (days)", min_value=7, max_value=3650, step=7, key="sidebar.lookback_days",
+        help="Window of bars, ending at the as-of date, from which behaviour is measured.",
+    )
+    as_of = _as_of_widget(data, int(lookback))
+    with st.expander("Universe and features", expanded=False):
+        st.slider(
+            "Minimum coverage of the window", 0.0, 1.0, step=0.05, key="features.min_coverage",
+            help="Symbols with returns on fewer of the window's bars are left out (and listed).",
+        )
+        st.multiselect(
+            "Exclude from the universe", list(FLAG_LABELS), format_func=FLAG_LABELS.get, key="features.exclude",
+            help="Flagged groups: pegged = near-constant price; duplicates = returns >0.99 correlated with a "
+            "more liquid symbol; late = listed after the window started.",
+        )
+        st.selectbox(
+            "Market mode", list(MODE_LABELS), format_func=MODE_LABELS.get, key="features.market_mode",
+            help="Crypto moves with BTC: residual modes remove that common factor from return-based features.",
+        )
+    config = FeatureConfig(
+        lookback_days=int(lookback),
+        as_of=as_of,
+        min_coverage=float(st.session_state["features.min_coverage"]),
+        market_mode=MarketMode(st.session_state["features.market_mode"]),
+    )
+    universe = UniverseConfig(tuple(Flag(f) for f in st.session_state["features.exclude"]))
+    return config, universe
+
+
+def _as_of_widget(data: MarketData, lookback: int) -> pd.Timestamp | None:
+    last = data.end.date()
+    first = min(last, (data.start + pd.Timedelta(days=lookback)).date())
+    chosen = st.session_state.get("sidebar.as_of")
+    if chosen is not None and not first <= chosen <= last:
+        st.session_state["sidebar.as_of"] = None  # outside this data: back to the latest bar
+    picked = st.date_input(
+        "As of (empty = latest bar)", min_value=first, max_value=last, key="sidebar.as_of", format="YYYY-MM-DD",
+        help="End of the window; nothing after this day is used.",
+    )
+    if picked is None:
+        return None
+    return pd.Timestamp(picked, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
 
 
 def _upload_widget() -> None:
@@ -145,27 +209,39 @@ def _upload_widget() -> None:
 
 @st.cache_data(max_entries=2, show_spinner="Loading the bundled dataset...")
 def _cached_sample(name: str) -> MarketData:
-    return load_sample(name)
+    data = load_sample(name)
+    _ = data.fingerprint  # computed once, then kept with the cached value
+    return data
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the file...")
 def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
-    return load_file(_raw, name=name)
+    data = load_file(_raw, name=name)
+    _ = data.fingerprint
+    return data
 
 
 @st.cache_data(max_entries=4, show_spinner=False, ttl=3600)
 def _cached_yahoo(tickers: tuple[str, ...], days: int, nonce: int, _progress: Callable | None = None) -> YahooResult:
-    return load_yahoo(list(tickers), days=days, cache_dir=CACHE_DIR, progress=_progress)
+    result = load_yahoo(list(tickers), days=days, cache_dir=CACHE_DIR, progress=_progress)
+    _ = result.data.fingerprint
+    return result
 
 
-def _yahoo(state: SidebarState) -> YahooResult:
+def _yahoo() -> YahooResult:
+    tickers = tuple(
+        t.strip() for t in str(st.session_state["data.tickers"]).replace(";", ",").split(",") if t.strip()
+    )
     with st.status("Fetching prices from Yahoo Finance...", expanded=False) as status:
         bar = st.progress(0.0)
 
         def progress(done: int, total: int, ticker: str, what: str) -> None:
             bar.progress(done / total, text=f"{ticker}: {what} ({done}/{total})")
 
-        result = _cached_yahoo(state.tickers, state.yahoo_days, state.refresh_nonce, _progress=progress)
+        result = _cached_yahoo(
+            tickers, int(st.session_state["data.yahoo_days"]), int(st.session_state.get("data.refresh_nonce", 0)),
+            _progress=progress,
+        )
         status.update(
             label="Yahoo Finance: offline, showing fallback data" if result.fallback else "Yahoo Finance: loaded",
             state="error" if result.fallback else "complete",
@@ -173,16 +249,11 @@ def _yahoo(state: SidebarState) -> YahooResult:
     return result
 
 
-def get_market_data(state: SidebarState) -> tuple[MarketData, list[tuple[str, str]]]:
-    """Load the data the sidebar asks for.
-
-    Returns the data and ``(level, message)`` pairs to show. On a loading error the
-    message explains it and the last data that loaded (or the bundled sample) is
-    returned, so the user never loses what they had.
-    """
+def _get_market_data(source: DataSource) -> tuple[MarketData, list[tuple[str, str]]]:
+    """Load the data the sidebar asks for; on an error keep the last data that loaded."""
     messages: list[tuple[str, str]] = []
     try:
-        data = _load(state, messages)
+        data = _load(source, messages)
     except ClusterCoreError as exc:
         fallback = st.session_state.get(_LAST_GOOD) or _cached_sample(SampleName.HOURLY.value)
         messages.append(("error", f"{exc} Still showing the previous data: {fallback.source}."))
@@ -191,15 +262,15 @@ def get_market_data(state: SidebarState) -> tuple[MarketData, list[tuple[str, st
     return data, messages
 
 
-def _load(state: SidebarState, messages: list[tuple[str, str]]) -> MarketData:
-    if state.source is DataSource.SAMPLE_DAILY:
+def _load(source: DataSource, messages: list[tuple[str, str]]) -> MarketData:
+    if source is DataSource.SAMPLE_DAILY:
         return _cached_sample(SampleName.DAILY.value)
-    if state.source is DataSource.YAHOO:
-        result = _yahoo(state)
+    if source is DataSource.YAHOO:
+        result = _yahoo()
         level = "warning" if result.fallback else "info"
         messages.extend((level, line) for line in result.messages)
         return result.data
-    if state.source is DataSource.UPLOAD:
+    if source is DataSource.UPLOAD:
         kept = st.session_state.get("data.upload_bytes")
         if not kept:
             messages.append(
@@ -211,7 +282,24 @@ def _load(state: SidebarState, messages: list[tuple[str, str]]) -> MarketData:
     return _cached_sample(SampleName.HOURLY.value)
 
 
-def show_messages(messages: list[tuple[str, str]]) -> None:
+@st.cache_data(max_entries=16, show_spinner="Computing features...")
+def _cached_features(
+    fingerprint: str, config: FeatureConfig, universe: UniverseConfig, _data: MarketData
+) -> FeatureView:
+    return run_features(_data, config, universe)
+
+
+def feature_view(session: Session) -> FeatureView:
+    """Features for the page, or an ``st.error`` explaining why not and a stop."""
+    try:
+        return _cached_features(session.data.fingerprint, session.features, session.universe, session.data)
+    except ClusterCoreError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise  # unreachable: st.stop() ends the script run
+
+
+def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:
     """Render ``(level, text)`` pairs as Streamlit alerts."""
     for level, text in messages:
         {"error": st.error, "warning": st.warning}.get(level, st.info)(text)

@@ -7,17 +7,17 @@ import streamlit as st
 from cluster_core.charts import plot_coverage, plot_prices
 from cluster_core.data import SAMPLE_CREDIT, load_sectors, summary_table
 from cluster_core.errors import ClusterCoreError
-from pages._shared import download_csv, get_market_data, render_sidebar, show_messages
+from pages._shared import download_csv, setup_page, show_messages
 
-state = render_sidebar()
-data, messages = get_market_data(state)
+session = setup_page()
+data = session.data
 
 st.title("Data")
 st.caption(
     f"Source: **{data.source}** · {data.start:%Y-%m-%d} → {data.end:%Y-%m-%d} (UTC)"
     + (f" · {SAMPLE_CREDIT}" if "bundled" in data.source else "")
 )
-show_messages(messages)
+show_messages(session.messages)
 
 coverage = summary_table(data, load_sectors() if "bundled" in data.source else None)
 cols = st.columns(5)
@@ -29,7 +29,7 @@ cols[3].metric("Bars", f"{data.n_bars:,}")
 cols[4].metric("Median coverage", f"{coverage['coverage'].median():.1%}")
 
 try:
-    data.require_history(state.lookback_days)
+    data.require_history(session.features.lookback_days)
 except ClusterCoreError as exc:
     st.error(str(exc))
 

@@ -3,7 +3,7 @@
 from cluster_core.data._build import build_market_data
 from cluster_core.data._files import load_file, read_table
 from cluster_core.data._market import COVERAGE_COLUMNS, MarketData
-from cluster_core.data._sample import DATASETS_DIR, SAMPLE_CREDIT, load_sample, load_sectors, summary_table
+from cluster_core.data._sample import DATASETS_DIR, SAMPLE_CREDIT, load_sample, load_sectors, sectors_for, summary_table
 from cluster_core.data._schema import (
     CLOSE,
     SYMBOL,
@@ -43,6 +43,7 @@ __all__ = [
     "load_yahoo",
     "parse_yahoo_frame",
     "read_table",
+    "sectors_for",
     "summary_table",
     "symbol_to_yahoo",
     "yahoo_to_symbol",

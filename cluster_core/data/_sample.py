@@ -11,7 +11,7 @@ from cluster_core.data._build import build_market_data
 from cluster_core.data._market import MarketData
 from cluster_core.data._schema import SampleName
 
-__all__ = ["DATASETS_DIR", "SAMPLE_CREDIT", "load_sample", "load_sectors", "summary_table"]
+__all__ = ["DATASETS_DIR", "SAMPLE_CREDIT", "load_sample", "load_sectors", "sectors_for", "summary_table"]
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 SAMPLE_CREDIT = "Binance spot market data (USDT quote) via the public repository misrori/binance_startegy"
@@ -67,6 +67,12 @@ def summary_table(data: MarketData, sectors: pd.Series | None = None) -> pd.Data
     """
     table = data.coverage()
     if sectors is not None:
-        base = table["symbol"].str.replace(r"_OLD\d*_*$", "", regex=True)
-        table.insert(1, "sector", base.map(sectors).fillna("unknown").to_numpy())
+        table.insert(1, "sector", sectors_for(table["symbol"], sectors).to_numpy())
     return table
+
+
+def sectors_for(symbols: pd.Index | pd.Series | list[str], sectors: pd.Series) -> pd.Series:
+    """Sector of each symbol (``"unknown"`` when not listed); ``LUNA_OLD`` takes ``LUNA``'s."""
+    names = pd.Series(list(symbols), index=list(symbols))
+    base = names.str.replace(r"_OLD\d*_*$", "", regex=True)
+    return base.map(sectors).fillna("unknown").rename("sector")

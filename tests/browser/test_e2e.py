@@ -44,3 +44,32 @@ def test_summary_csv_downloads(page):
     info.value.save_as(path)
     header = path.read_text().splitlines()[0]
     assert header.startswith("symbol,sector,first_bar,last_bar,bars,missing_bars,coverage,status")
+
+
+def test_navigate_to_features_and_download_csv(page):
+    page.goto(page.base_url + "/")
+    _wait_ready(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Features", exact=True).click()
+    expect(page.get_by_role("heading", name="Features", level=1)).to_be_visible(timeout=LOAD)
+    _wait_ready(page)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Symbols analysed")).to_contain_text("144")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "features.png"))
+    with page.expect_download(timeout=LOAD) as info:
+        page.get_by_role("button", name="Download features CSV").click()
+    path = ARTIFACTS / "features.csv"
+    info.value.save_as(path)
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[:4] == ["symbol", "annualized_return", "annualized_vol", "sharpe"]
+    assert len(path.read_text().splitlines()) == 145
+
+
+def test_sidebar_state_survives_page_switch_and_lives_in_url(page):
+    page.goto(page.base_url + "/features?lookback=60&exclude=pegged")
+    _wait_ready(page)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Excluded by you")).to_contain_text("3")
+    page.get_by_test_id("stSidebarNav").get_by_text("Data", exact=True).click()
+    expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=LOAD)
+    _wait_ready(page)
+    expect(page.get_by_label("Lookback (days)", exact=True)).to_have_value("60")
+    assert "lookback=60" in page.url and "exclude=pegged" in page.url

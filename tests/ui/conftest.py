@@ -17,3 +17,12 @@ def app() -> AppTest:
 def page(name: str) -> AppTest:
     """A page file run directly (as AppTest's legacy multipage mode does)."""
     return AppTest.from_file(str(ROOT / "pages" / name), default_timeout=TIMEOUT)
+
+
+def frame_with(at: AppTest, *columns: str):
+    """The first st.dataframe whose table has all ``columns`` (AppTest finds data frames by content)."""
+    for element in at.dataframe:
+        table = element.value
+        if set(columns) <= set(table.columns) | {table.index.name}:
+            return table
+    raise AssertionError(f"no dataframe with columns {columns}")

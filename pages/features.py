@@ -1,0 +1,87 @@
+"""Features page: the behavioural features of every symbol, the universe checks, the definitions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cluster_core.charts import plot_feature_scatter
+from cluster_core.data import load_sectors, sectors_for
+from cluster_core.features import FEATURE_INFO, VOLUME_LIKE, Feature
+from pages._shared import FLAG_LABELS, MODE_LABELS, download_csv, feature_view, setup_page, show_messages
+
+PERCENT = {"annualized_return", "annualized_vol", "var_95", "cvar_95", "momentum_30d", "max_drawdown", "downside_vol"}
+
+session = setup_page()
+view = feature_view(session)
+fs = view.features
+
+st.title("Features")
+st.caption(
+    f"Window {fs.window_start:%Y-%m-%d %H:%M} → {fs.window_end:%Y-%m-%d %H:%M} UTC · {fs.n_bars:,} bars · "
+    f"annualised with {fs.bars_per_year:,.0f} bars per year · {session.data.source}"
+)
+show_messages(session.messages)
+for warning in fs.warnings:
+    st.warning(warning)
+
+excluded = fs.dropped["reason"].str.startswith("excluded as")
+cols = st.columns(4)
+cols[0].metric("Symbols analysed", len(fs.X))
+cols[1].metric("Left out (coverage)", int((~excluded).sum()), help="Too few returns; see Universe checks.")
+cols[2].metric("Excluded by you", int(excluded.sum()))
+cols[3].metric("Market mode", fs.config.market_mode.value, help=MODE_LABELS[fs.config.market_mode.value])
+
+tab_table, tab_scatter, tab_checks, tab_defs = st.tabs(["Table", "Scatter", "Universe checks", "Definitions"])
+with tab_table:
+    config = {
+        name: st.column_config.NumberColumn(name, format="percent" if name in PERCENT else "%.3g")
+        for name in fs.X.columns
+    }
+    config["avg_daily_volume_usd"] = st.column_config.NumberColumn("avg_daily_volume_usd", format="compact")
+    st.dataframe(fs.X, column_config=config, width="stretch", height=520, key="features.table")
+    download_csv(fs.X.reset_index(), "features.csv", "Download features CSV", key="features.download")
+
+with tab_scatter:
+    names = list(fs.X.columns)
+    left, mid, right = st.columns(3)
+    x = left.selectbox("x", names, index=names.index(Feature.ANNUALIZED_VOL.value), key="features.x")
+    y = mid.selectbox("y", names, index=names.index(Feature.BTC_CORR.value), key="features.y")
+    colour_by = right.selectbox("Colour", ["sector", "universe flag", "none"], key="features.colour")
+    colour = None
+    if colour_by == "sector":
+        colour = sectors_for(fs.X.index, load_sectors()) if "bundled" in session.data.source else None
+    elif colour_by == "universe flag":
+        flags = view.flags.drop_duplicates("symbol").set_index("symbol")["flag"].map(FLAG_LABELS)
+        colour = flags.reindex(fs.X.index).fillna("not flagged")
+    volume_like = {f.value for f in VOLUME_LIKE}
+    figure = plot_feature_scatter(fs.X, x, y, colour, log_x=x in volume_like, log_y=y in volume_like)
+    st.plotly_chart(figure, width="stretch", key="features.scatter")
+
+with tab_checks:
+    st.markdown(
+        "Flagged groups can distort a behavioural clustering. Exclude them in the sidebar "
+        "(**Universe and features**); nothing is excluded silently."
+    )
+    flags = view.flags.assign(
+        group=view.flags["flag"].map(FLAG_LABELS),
+        excluded=view.flags["flag"].isin([f.value for f in view.universe.exclude]),
+    )[["symbol", "group", "detail", "excluded"]]
+    if flags.empty:
+        st.success("No symbol flagged in this window.")
+    else:
+        st.dataframe(flags, hide_index=True, width="stretch", key="features.flags")
+    st.subheader(f"Left out ({len(fs.dropped)})")
+    st.dataframe(fs.dropped, hide_index=True, width="stretch", key="features.dropped")
+    download_csv(fs.dropped, "left_out.csv", "Download left-out symbols CSV", key="features.download_dropped")
+
+with tab_defs:
+    definitions = pd.DataFrame(
+        [(f.value, formula, unit) for f, (formula, unit) in FEATURE_INFO.items()],
+        columns=["feature", "definition", "unit"],
+    )
+    st.dataframe(definitions, hide_index=True, width="stretch", key="features.definitions")
+    st.caption(
+        "r = simple returns of the window's bars (the first one from the bar before the window); "
+        "a missing bar gives a missing return, never a zero one. P = bars per year (8,760 hourly, 365 daily)."
+    )
