@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Linkage
 from cluster_core.data import DataSource, MarketData, SampleName, load_file, load_sample
 from cluster_core.errors import ClusterCoreError, ParameterError
 from cluster_core.export import to_csv_bytes
-from cluster_core.features import FeatureConfig, MarketMode, compute_features
+from cluster_core.features import FeatureConfig, Flag, MarketMode, PrepConfig, Scaling, compute_features
+from cluster_core.pipeline import UniverseConfig, run_clustering
+from cluster_core.reduction import Reduction, ReductionConfig
 
 __all__ = ["main"]
 
@@ -65,6 +68,44 @@ def _features(args: argparse.Namespace) -> str:
     )
 
 
+def _auto_or(kind: type, flag: str) -> object:
+    def parse(text: str) -> object:
+        if text == "auto":
+            return None
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be 'auto' or a number; got {text!r}") from None
+
+    return parse
+
+
+def _cluster(args: argparse.Namespace) -> str:
+    data = _load(args.data)
+    features = FeatureConfig(
+        lookback_days=args.lookback_days, as_of=_as_of(args.as_of), benchmark=args.benchmark,
+        min_coverage=args.min_coverage, market_mode=args.market_mode,
+    )
+    universe = UniverseConfig(tuple(Flag(f) for f in args.exclude))
+    config = ClusterConfig(
+        method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples,
+        linkage=args.linkage, distance=args.distance,
+    )
+    result = run_clustering(
+        data, features, universe, PrepConfig(scaling=args.scaling), config, ReductionConfig(method=args.reduction)
+    )
+    table = result.table()
+    _write(table, args.out)
+    for note in (*result.clustering.notes, *result.embedding.notes, *result.view.features.warnings):
+        print(f"note: {note}", file=sys.stderr)
+    quality = result.clustering.quality["silhouette"]
+    return (
+        f"wrote {len(table)} symbols in {result.clustering.n_clusters} clusters"
+        f"{f' (+{result.clustering.n_noise} noise)' if result.clustering.n_noise else ''} to {args.out}; "
+        f"silhouette {quality:.3f}"
+    )
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
     parser.add_argument("--lookback-days", type=int, default=90, help="window length in days (default 90)")
@@ -85,6 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(features)
     features.add_argument("--out", required=True, help="output CSV path")
     features.set_defaults(run=_features)
+
+    clusters = sub.add_parser("cluster", help="clusters, names and 2-D coordinates per symbol -> CSV")
+    _add_common(clusters)
+    clusters.add_argument("--method", default="kmeans", choices=[m.value for m in ClusterMethod])
+    clusters.add_argument("--k", type=_auto_or(int, "--k"), default=None, help="number of clusters or auto")
+    clusters.add_argument("--eps", type=_auto_or(float, "--eps"), default=None, help="DBSCAN radius or auto")
+    clusters.add_argument("--min-samples", type=int, default=3, help="DBSCAN/HDBSCAN core size (default 3)")
+    clusters.add_argument("--linkage", default="ward", choices=[m.value for m in Linkage])
+    clusters.add_argument("--distance", default="features", choices=[m.value for m in Distance])
+    clusters.add_argument("--scaling", default="standard", choices=[m.value for m in Scaling])
+    clusters.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag],
+                          help="flagged groups to leave out")
+    clusters.add_argument("--reduction", default="pca", choices=[m.value for m in Reduction])
+    clusters.add_argument("--out", required=True, help="output CSV path")
+    clusters.set_defaults(run=_cluster)
     return parser
 
 

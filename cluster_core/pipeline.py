@@ -10,18 +10,35 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, fit_clusters
 from cluster_core.data import MarketData
 from cluster_core.errors import ParameterError
 from cluster_core.features import (
     FeatureConfig,
     FeatureSet,
     Flag,
+    Prepared,
+    PrepConfig,
     apply_hygiene,
     compute_features,
+    prepare_features,
     screen_universe,
 )
+from cluster_core.interpretation import ClusterProfile, profile_clusters
+from cluster_core.reduction import Embedding, ReductionConfig, reduce_2d
 
-__all__ = ["FeatureView", "UniverseConfig", "run_features"]
+__all__ = [
+    "ClusterResult",
+    "FeatureView",
+    "UniverseConfig",
+    "assemble",
+    "cluster",
+    "embed",
+    "prepare",
+    "run_clustering",
+    "run_features",
+    "window_returns",
+]
 
 
 @dataclass(frozen=True)
@@ -74,3 +91,87 @@ def run_features(
     features = compute_features(data, config or FeatureConfig())
     flags = screen_universe(data, features)
     return FeatureView(apply_hygiene(features, flags, chosen.exclude), flags, chosen)
+
+
+def window_returns(data: MarketData, features: FeatureSet) -> pd.DataFrame:
+    """Return the simple returns of the feature window's bars for the kept symbols (bars x symbols, NaN = missing)."""
+    symbols = list(features.X.index)
+    close = data.close.loc[: features.window_end, symbols]
+    start = close.index.searchsorted(features.window_start)
+    window = close.iloc[max(start - 1, 0) :]
+    return (window / window.shift(1) - 1).loc[features.window_start :]
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterResult:
+    """Everything the cluster views show.
+
+    Attributes
+    ----------
+    view : FeatureView
+    prepared : Prepared
+    clustering : Clustering
+    profile : ClusterProfile
+    embedding : Embedding
+    """
+
+    view: FeatureView
+    prepared: Prepared
+    clustering: Clustering
+    profile: ClusterProfile
+    embedding: Embedding
+
+    def table(self) -> pd.DataFrame:
+        """Build the ``clusters.csv`` contract: symbol, cluster, cluster_name, x, y, then the raw features."""
+        labels = self.clustering.labels
+        X = self.view.features.X.loc[labels.index]
+        out = pd.DataFrame(
+            {
+                "symbol": labels.index,
+                "cluster": labels.to_numpy(),
+                "cluster_name": self.profile.name_of(labels).to_numpy(),
+                "x": self.embedding.coords.loc[labels.index, "x"].to_numpy(),
+                "y": self.embedding.coords.loc[labels.index, "y"].to_numpy(),
+            }
+        )
+        return pd.concat([out, X.reset_index(drop=True)], axis=1)
+
+
+def prepare(view: FeatureView, config: PrepConfig | None = None) -> Prepared:
+    """Prepare the features of the kept symbols (:func:`cluster_core.features.prepare_features`)."""
+    return prepare_features(view.features.X, config)
+
+
+def cluster(data: MarketData, view: FeatureView, prepared: Prepared, config: ClusterConfig | None = None) -> Clustering:
+    """Fit the clustering; labels are ordered by mean annualised volatility."""
+    cfg = config or ClusterConfig()
+    returns = None
+    if ClusterMethod(cfg.method) is ClusterMethod.HIERARCHICAL and Distance(cfg.distance) is not Distance.FEATURES:
+        returns = window_returns(data, view.features)
+    return fit_clusters(prepared.Z, cfg, order_by=view.features.X["annualized_vol"], returns=returns)
+
+
+def embed(prepared: Prepared, config: ReductionConfig | None = None) -> Embedding:
+    """2-D map of the prepared features (:func:`cluster_core.reduction.reduce_2d`)."""
+    return reduce_2d(prepared.Z, config)
+
+
+def assemble(view: FeatureView, prepared: Prepared, clustering: Clustering, embedding: Embedding) -> ClusterResult:
+    """Name and profile the clusters and bundle the parts."""
+    profile = profile_clusters(view.features.X, clustering.labels)
+    return ClusterResult(view, prepared, clustering, profile, embedding)
+
+
+def run_clustering(
+    data: MarketData,
+    features: FeatureConfig | None = None,
+    universe: UniverseConfig | None = None,
+    prep: PrepConfig | None = None,
+    clustering: ClusterConfig | None = None,
+    reduction: ReductionConfig | None = None,
+) -> ClusterResult:
+    """Features -> universe -> preparation -> clustering -> 2-D map -> names, in one call."""
+    view = run_features(data, features, universe)
+    prepared = prepare(view, prep)
+    fitted = cluster(data, view, prepared, clustering)
+    return assemble(view, prepared, fitted, embed(prepared, reduction))

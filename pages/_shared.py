@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, Linkage, cluster_stability
 from cluster_core.data import (
     DEFAULT_YAHOO_TICKERS,
     DataSource,
@@ -27,8 +28,27 @@ from cluster_core.data import (
 )
 from cluster_core.errors import ClusterCoreError
 from cluster_core.export import to_csv_bytes
-from cluster_core.features import FeatureConfig, Flag, MarketMode
-from cluster_core.pipeline import FeatureView, UniverseConfig, run_features
+from cluster_core.features import (
+    DEFAULT_FEATURES,
+    Feature,
+    FeatureConfig,
+    Flag,
+    MarketMode,
+    Prepared,
+    PrepConfig,
+    Scaling,
+)
+from cluster_core.pipeline import (
+    ClusterResult,
+    FeatureView,
+    UniverseConfig,
+    assemble,
+    cluster,
+    embed,
+    prepare,
+    run_features,
+)
+from cluster_core.reduction import Embedding, Reduction, ReductionConfig
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
 _STORE = "_persisted"
@@ -62,6 +82,16 @@ def _clamp_int(low: int, high: int) -> Callable[[str], int]:
     return lambda text: min(high, max(low, int(text)))
 
 
+def _parse_bool(text: str) -> bool:
+    if text not in {"0", "1"}:
+        raise ValueError(text)
+    return text == "1"
+
+
+def _split_features(text: str) -> list[str]:
+    return [Feature(part).value for part in text.split(",") if part] or [f.value for f in DEFAULT_FEATURES]
+
+
 def _split_flags(text: str) -> list[str]:
     return [Flag(part).value for part in text.split(",") if part]
 
@@ -75,7 +105,27 @@ PARAMS = (
     Param("features.min_coverage", "coverage", 0.8, lambda t: min(1.0, max(0.0, float(t)))),
     Param("features.market_mode", "mode", MarketMode.RAW.value, lambda t: MarketMode(t).value),
     Param("features.exclude", "exclude", [], _split_flags, ",".join),
+    Param("clusters.features", "feats", [f.value for f in DEFAULT_FEATURES], _split_features, ",".join),
+    Param("clusters.scaling", "scaling", Scaling.STANDARD.value, lambda t: Scaling(t).value),
+    Param("clusters.method", "method", ClusterMethod.KMEANS.value, lambda t: ClusterMethod(t).value),
+    Param("clusters.auto_k", "autok", True, _parse_bool, lambda b: "1" if b else "0"),
+    Param("clusters.k", "k", 5, _clamp_int(2, 50)),
+    Param("clusters.auto_eps", "autoeps", True, _parse_bool, lambda b: "1" if b else "0"),
+    Param("clusters.eps", "eps", 1.5, lambda t: min(100.0, max(0.01, float(t)))),
+    Param("clusters.min_samples", "minpts", 3, _clamp_int(2, 30)),
+    Param("clusters.linkage", "linkage", Linkage.WARD.value, lambda t: Linkage(t).value),
+    Param("clusters.distance", "distance", Distance.FEATURES.value, lambda t: Distance(t).value),
+    Param("clusters.reduction", "map", Reduction.UMAP.value, lambda t: Reduction(t).value),
+    Param("clusters.perplexity", "perplexity", 30, _clamp_int(2, 100)),
+    Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
 )
+METHOD_LABELS = {
+    ClusterMethod.KMEANS.value: "K-Means",
+    ClusterMethod.DBSCAN.value: "DBSCAN",
+    ClusterMethod.HIERARCHICAL.value: "Hierarchical",
+    ClusterMethod.HDBSCAN.value: "HDBSCAN",
+}
+REDUCTION_LABELS = {Reduction.UMAP.value: "UMAP", Reduction.TSNE.value: "t-SNE", Reduction.PCA.value: "PCA"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +136,9 @@ class Session:
     messages: tuple[tuple[str, str], ...]
     features: FeatureConfig
     universe: UniverseConfig
+    prep: PrepConfig
+    clustering: ClusterConfig
+    reduction: ReductionConfig
 
 
 def setup_page() -> Session:
@@ -96,8 +149,9 @@ def setup_page() -> Session:
     data, messages = _get_market_data(source)
     with st.sidebar:
         features, universe = _analysis_widgets(data)
+        prep, clustering, reduction = _cluster_widgets()
     _sync_state()
-    return Session(data, tuple(messages), features, universe)
+    return Session(data, tuple(messages), features, universe, prep, clustering, reduction)
 
 
 def _init_state() -> None:
@@ -178,6 +232,50 @@ def _analysis_widgets(data: MarketData) -> tuple[FeatureConfig, UniverseConfig]:
     )
     universe = UniverseConfig(tuple(Flag(f) for f in st.session_state["features.exclude"]))
     return config, universe
+
+
+def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
+    st.header("Clustering")
+    method = st.selectbox("Algorithm", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="clusters.method")
+    if method in (ClusterMethod.KMEANS.value, ClusterMethod.HIERARCHICAL.value):
+        auto_k = st.toggle("Automatic k (elbow + silhouette)", key="clusters.auto_k")
+        st.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k", disabled=auto_k)
+    if method == ClusterMethod.HIERARCHICAL.value:
+        st.selectbox("Linkage", [m.value for m in Linkage], key="clusters.linkage")
+        st.selectbox(
+            "Distance", [m.value for m in Distance], key="clusters.distance",
+            help="features: Euclidean on the scaled features; pearson / spearman: sqrt(2(1 - rho)) of returns.",
+        )
+    if method == ClusterMethod.DBSCAN.value:
+        auto_eps = st.toggle("Suggested eps (k-distance knee)", key="clusters.auto_eps")
+        st.number_input("eps", min_value=0.01, max_value=100.0, step=0.1, key="clusters.eps", disabled=auto_eps)
+    if method in (ClusterMethod.DBSCAN.value, ClusterMethod.HDBSCAN.value):
+        st.number_input("min_samples", min_value=2, max_value=30, step=1, key="clusters.min_samples")
+    reduction = st.selectbox(
+        "2-D map", list(REDUCTION_LABELS), format_func=REDUCTION_LABELS.get, key="clusters.reduction"
+    )
+    if reduction == Reduction.TSNE.value:
+        st.slider("Perplexity", 2, 100, key="clusters.perplexity")
+    elif reduction == Reduction.UMAP.value:
+        st.slider("Neighbours", 2, 100, key="clusters.n_neighbors")
+    with st.expander("Features used and scaling", expanded=False):
+        st.multiselect("Features", [f.value for f in Feature], key="clusters.features")
+        st.selectbox("Scaling", [s.value for s in Scaling], key="clusters.scaling",
+                     help="standard: z-scores; robust: median/IQR; quantile: ranks to normal scores.")
+    state = st.session_state
+    prep = PrepConfig(features=tuple(state["clusters.features"]) or PrepConfig().features,
+                      scaling=Scaling(state["clusters.scaling"]))
+    clustering = ClusterConfig(
+        method=ClusterMethod(method),
+        n_clusters=None if state["clusters.auto_k"] else int(state["clusters.k"]),
+        eps=None if state["clusters.auto_eps"] else float(state["clusters.eps"]),
+        min_samples=int(state["clusters.min_samples"]),
+        linkage=Linkage(state["clusters.linkage"]),
+        distance=Distance(state["clusters.distance"]),
+    )
+    reduction_cfg = ReductionConfig(Reduction(reduction), int(state["clusters.perplexity"]),
+                                    int(state["clusters.n_neighbors"]))
+    return prep, clustering, reduction_cfg
 
 
 def _as_of_widget(data: MarketData, lookback: int) -> pd.Timestamp | None:
@@ -297,6 +395,51 @@ def feature_view(session: Session) -> FeatureView:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() ends the script run
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_prepared(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
+                     _view: FeatureView) -> Prepared:
+    return prepare(_view, prep)
+
+
+@st.cache_data(max_entries=32, show_spinner="Clustering...")
+def _cached_clustering(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
+                       config: ClusterConfig, _data: MarketData, _view: FeatureView, _prepared: Prepared) -> Clustering:
+    return cluster(_data, _view, _prepared, config)
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the 2-D map...")
+def _cached_embedding(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
+                      config: ReductionConfig, _prepared: Prepared) -> Embedding:
+    return embed(_prepared, config)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _cached_stability(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
+                      config: ClusterConfig, _prepared: Prepared, _clustering: Clustering) -> pd.Series:
+    return cluster_stability(_prepared.Z, _clustering)
+
+
+def cluster_result(session: Session) -> ClusterResult:
+    """Clusters, names and map for the page (each step cached on its own inputs), or an error and a stop."""
+    view = feature_view(session)
+    key = (session.data.fingerprint, session.features, session.universe, session.prep)
+    try:
+        prepared = _cached_prepared(*key, _view=view)
+        fitted = _cached_clustering(*key, session.clustering, _data=session.data, _view=view, _prepared=prepared)
+        embedding = _cached_embedding(*key, session.reduction, _prepared=prepared)
+        return assemble(view, prepared, fitted, embedding)
+    except ClusterCoreError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise
+
+
+def stability(session: Session, result: ClusterResult) -> pd.Series:
+    """Sub-sampling stability per cluster (cached)."""
+    key = (session.data.fingerprint, session.features, session.universe, session.prep, session.clustering)
+    return _cached_stability(*key, _prepared=result.prepared, _clustering=result.clustering)
 
 
 def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:

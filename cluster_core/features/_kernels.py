@@ -25,6 +25,9 @@ ROUNDING_NOISE = 1e-12
 # A variance below 1e-14 of the mean square is rounding noise (a constant price, or a
 # constant return): such a series is treated as having zero variance.
 FLAT_RATIO = 1e-14
+# Raw-sum covariances are recomputed in two passes when mean^2 * n exceeds this many times
+# the centred sum of squares (a mean over ~30 standard deviations: never in market data).
+_CANCELLATION = 1e3
 _SAMPLE_STRIDE = 16  # VaR pre-selection: every 16th bar estimates a safe threshold
 _SAMPLE_LEVEL = 0.08
 _MIN_BARS_FOR_PRESELECTION = 2000
@@ -225,7 +228,31 @@ def _paired_moments(
     sy = bench.sum() - block.gap_sum(bench)
     syy = (bench * bench).sum() - block.gap_sum(bench * bench)
     sxy = r @ bench
-    return _centred(sxy, sx, sy, sxx, syy, n)
+    cov, var_x, var_y, n = _centred(sxy, sx, sy, sxx, syy, n)
+    # Raw sums lose digits when a mean dwarfs the spread: redo those rows in two passes.
+    redo = np.flatnonzero((_cancels(sx, var_x, n) | _cancels(sy, var_y, n)) & (n >= 2))
+    if len(redo):
+        pair = block.valid[redo] & bench_valid[None, :]
+        x = np.where(pair, r[redo], np.nan)
+        y = np.where(pair, bench[None, :], np.nan)
+        cov[redo], var_x[redo], var_y[redo] = _two_pass(x, y)
+    return cov, var_x, var_y, n
+
+
+def _cancels(s: FloatArray, var: FloatArray, n: FloatArray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return s * s / n > _CANCELLATION * var
+
+
+def _two_pass(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Centred cross and square sums of rows with NaN for excluded bars (flat ones set to 0)."""
+    dx = x - np.nanmean(x, axis=1, keepdims=True)
+    dy = y - np.nanmean(y, axis=1, keepdims=True)
+    cov, var_x, var_y = np.nansum(dx * dy, axis=1), np.nansum(dx * dx, axis=1), np.nansum(dy * dy, axis=1)
+    var_x = np.where(var_x <= FLAT_RATIO * np.nansum(x * x, axis=1), 0.0, var_x)
+    var_y = np.where(var_y <= FLAT_RATIO * np.nansum(y * y, axis=1), 0.0, var_y)
+    cov = np.where((var_x == 0.0) | (var_y == 0.0), 0.0, cov)
+    return cov, var_x, var_y
 
 
 def _centred(
@@ -260,6 +287,12 @@ def autocorr_feature(block: ReturnBlock) -> dict[Feature, FloatArray]:
     )
     n = last - lost
     cov, var_x, var_y, n = _centred(sxy, sx, sy, sxx, syy, n)
+    redo = np.flatnonzero((_cancels(sx, var_x, n) | _cancels(sy, var_y, n)) & (n >= 2))
+    if len(redo):
+        pair = valid[redo, 1:] & valid[redo, :-1]
+        cov[redo], var_x[redo], var_y[redo] = _two_pass(
+            np.where(pair, r[redo, 1:], np.nan), np.where(pair, r[redo, :-1], np.nan)
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.where((var_x > 0) & (var_y > 0), cov / np.sqrt(var_x * var_y), 0.0)
     return {Feature.AUTOCORR_1: np.where(n < 3, np.nan, np.clip(corr, -1.0, 1.0))}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -12,12 +15,56 @@ LOAD = 90_000
 
 
 def _wait_ready(page) -> None:
-    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=LOAD)
+    """The script run has finished: something rendered and the running indicator is gone."""
+    expect(page.get_by_test_id("stMainBlockContainer").locator("h1").first).to_be_visible(timeout=LOAD)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LOAD)
 
 
-def test_data_page_loads_without_exception(page):
+def test_first_page_is_the_umap_cluster_map_and_loads_fast(page):
+    """Runs first on a fresh server: the UMAP map must not wait for numba to compile."""
+    start = time.perf_counter()
     page.goto(page.base_url + "/")
+    expect(page.get_by_role("heading", name="Cluster map", level=1)).to_be_visible(timeout=LOAD)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=LOAD)
+    _wait_ready(page)
+    seconds = time.perf_counter() - start
+    (ARTIFACTS / "first_map_seconds.json").write_text(json.dumps({"first_umap_map_page_s": round(seconds, 2)}))
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("UMAP map")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "cluster_map.png"))
+
+
+def test_walk_every_page_change_k_and_download_clusters_csv(page):
+    page.goto(page.base_url + "/?map=pca")
+    _wait_ready(page)
+    nav = page.get_by_test_id("stSidebarNav")
+    for title, shot in [("Cluster profiles", "profiles"), ("Dendrogram", "dendrogram"), ("Diagnostics", "diagnostics"),
+                        ("Features", "features_nav"), ("Data", "data_nav"), ("Cluster map", "map_pca")]:
+        nav.get_by_text(title, exact=True).click()
+        expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=LOAD)
+        expect(page.locator(".js-plotly-plot").first).to_be_attached(timeout=LOAD)
+        _wait_ready(page)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
+    page.get_by_text("Automatic k (elbow + silhouette)").click()
+    _wait_ready(page)
+    k_input = page.get_by_label("k (clusters)", exact=True)
+    k_input.fill("4")
+    k_input.press("Enter")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Clusters").first).to_contain_text("4", timeout=LOAD)
+    _wait_ready(page)
+    assert "k=4" in page.url and "autok=0" in page.url
+    with page.expect_download(timeout=LOAD) as info:
+        page.get_by_role("button", name="Download clusters CSV").click()
+    path = ARTIFACTS / "clusters.csv"
+    info.value.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("symbol,cluster,cluster_name,x,y,annualized_return,annualized_vol")
+    assert len({line.split(",")[1] for line in lines[1:]}) == 4
+
+
+def test_data_page_loads_without_exception(page):
+    page.goto(page.base_url + "/data")
     _wait_ready(page)
     expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Symbols")).to_contain_text("153")
@@ -35,7 +82,7 @@ def test_url_params_restore_the_view(page):
 
 
 def test_summary_csv_downloads(page):
-    page.goto(page.base_url + "/")
+    page.goto(page.base_url + "/data")
     _wait_ready(page)
     page.get_by_role("tab", name="Summary table").click()
     with page.expect_download(timeout=LOAD) as info:
@@ -47,7 +94,7 @@ def test_summary_csv_downloads(page):
 
 
 def test_navigate_to_features_and_download_csv(page):
-    page.goto(page.base_url + "/")
+    page.goto(page.base_url + "/data")
     _wait_ready(page)
     page.get_by_test_id("stSidebarNav").get_by_text("Features", exact=True).click()
     expect(page.get_by_role("heading", name="Features", level=1)).to_be_visible(timeout=LOAD)

@@ -12,7 +12,8 @@ from tests.conftest import assert_matches_reference
 from tests.property.strategies import markets, replace_frames
 from tests.reference import reference_features
 
-SETTINGS = settings(max_examples=40, deadline=None)
+# Derandomised: CI runs the same examples every time (a fresh clone has no example database).
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 LOOKBACK = 21
 
 

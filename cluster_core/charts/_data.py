@@ -1,4 +1,4 @@
-"""Plotly figure builders: pure functions from engine values to ``go.Figure``."""
+"""Figures of the data and the features."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly import colors as px_colors
 
+from cluster_core.charts._style import PALETTE
 from cluster_core.data import MarketData
 from cluster_core.errors import ParameterError
 
 __all__ = ["plot_coverage", "plot_feature_scatter", "plot_prices"]
 
-# 24 distinguishable colours (plotly's Dark24), so 14 sectors or many clusters never share one.
-PALETTE = px_colors.qualitative.Dark24
 _COVERAGE_SCALE = [[0.0, "#f4f4f5"], [0.001, "#fde68a"], [0.9, "#60a5fa"], [1.0, "#1e40af"]]
 
 

@@ -1,0 +1,26 @@
+"""Plotly figure builders: pure functions from engine values to ``go.Figure`` (never shown here)."""
+
+from cluster_core.charts._clusters import (
+    plot_cluster_map,
+    plot_correlation_heatmap,
+    plot_dendrogram,
+    plot_profile_heatmap,
+)
+from cluster_core.charts._data import plot_coverage, plot_feature_scatter, plot_prices
+from cluster_core.charts._diagnostics import plot_k_curve, plot_k_distance, plot_silhouette
+from cluster_core.charts._style import PALETTE, cluster_colour
+
+__all__ = [
+    "PALETTE",
+    "cluster_colour",
+    "plot_cluster_map",
+    "plot_correlation_heatmap",
+    "plot_coverage",
+    "plot_dendrogram",
+    "plot_feature_scatter",
+    "plot_k_curve",
+    "plot_k_distance",
+    "plot_prices",
+    "plot_profile_heatmap",
+    "plot_silhouette",
+]

@@ -1,0 +1,50 @@
+"""DBSCAN with a suggested eps (knee of the k-distance curve) and HDBSCAN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from kneed import KneeLocator
+from sklearn.cluster import DBSCAN, HDBSCAN
+from sklearn.neighbors import NearestNeighbors
+
+from cluster_core._typing import FloatArray, IntArray
+
+
+def k_distance_curve(Z: FloatArray, min_samples: int, index: pd.Index) -> pd.DataFrame:
+    """Distance of each symbol to its ``min_samples``-th nearest neighbour (itself excluded), sorted."""
+    k = min(min_samples, len(Z) - 1)
+    distances, _ = NearestNeighbors(n_neighbors=k + 1).fit(Z).kneighbors(Z)
+    kth = distances[:, k]
+    order = np.argsort(kth, kind="stable")
+    return pd.DataFrame({"rank": np.arange(len(kth)), "symbol": index[order], "distance": kth[order]})
+
+
+def suggest_eps(curve: pd.DataFrame) -> tuple[float, str]:
+    """Suggest eps: the knee of the k-distance curve.
+
+    When the curve rises less than 50 % past its knee there are no outliers to cut off,
+    so eps is the largest k-distance (nothing is noise); with no knee at all, the 90th
+    percentile.
+    """
+    distance = curve["distance"].to_numpy()
+    knee = KneeLocator(curve["rank"], distance, curve="convex", direction="increasing").knee
+    if knee is None or distance[int(knee)] <= 0:
+        eps = float(np.quantile(distance, 0.9)) or 1e-6
+        return eps, f"k-distance curve has no knee; eps = its 90th percentile ({eps:.3g})"
+    eps = float(distance[int(knee)])
+    if distance[-1] <= 1.5 * eps:
+        top = float(distance[-1]) * 1.0001
+        return top, f"eps = {top:.3g}: the k-distance curve has no outliers past its knee ({eps:.3g})"
+    return eps, f"eps = {eps:.3g}, the knee of the k-distance curve"
+
+
+def dbscan_labels(Z: FloatArray, eps: float, min_samples: int) -> IntArray:
+    """DBSCAN labels, ``-1`` for noise."""
+    return DBSCAN(eps=eps, min_samples=min_samples).fit_predict(Z)
+
+
+def hdbscan_labels(Z: FloatArray, min_samples: int) -> IntArray:
+    """HDBSCAN labels (scikit-learn's), min cluster size = ``max(2, min_samples)``."""
+    size = max(2, min_samples)
+    return HDBSCAN(min_cluster_size=size, min_samples=min_samples, copy=True).fit_predict(Z)

@@ -1,0 +1,231 @@
+"""fit_clusters: one entry point over every algorithm, with canonical labels and quality scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cluster_core._typing import FloatArray, IntArray
+from cluster_core.clustering import _density, _hierarchical, _kmeans
+from cluster_core.clustering._config import K_MAX, ClusterConfig, ClusterMethod, Distance
+from cluster_core.clustering._quality import co_membership_stability, quality_scores
+from cluster_core.clustering._result import Clustering
+from cluster_core.errors import DataError, ParameterError
+
+__all__ = ["cluster_stability", "diagnostic_curves", "fit_clusters"]
+
+
+def fit_clusters(
+    Z: pd.DataFrame,
+    config: ClusterConfig | None = None,
+    *,
+    order_by: pd.Series | None = None,
+    returns: pd.DataFrame | None = None,
+) -> Clustering:
+    """Cluster the symbols (rows of ``Z``) with the configured algorithm.
+
+    Parameters
+    ----------
+    Z : DataFrame of shape (n_symbols, n_features)
+        Prepared features (:func:`cluster_core.features.prepare_features`), no NaN.
+    config : ClusterConfig, optional
+    order_by : Series, optional
+        A value per symbol; clusters are numbered by its ascending cluster mean
+        (the pipeline passes annualised volatility), so labels, colours and names do not
+        shuffle between reruns. Default: by decreasing size.
+    returns : DataFrame of shape (n_bars, n_symbols), optional
+        Window returns; required for hierarchical clustering on correlation distance.
+
+    Returns
+    -------
+    Clustering
+
+    Raises
+    ------
+    DataError
+        Fewer than 3 symbols, or non-finite features.
+    ParameterError
+        k >= number of symbols, missing returns for a correlation distance, bad values.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> Z = pd.DataFrame(np.r_[np.zeros((5, 2)), np.ones((5, 2)) * 5] + np.arange(10)[:, None] * 0.01)
+    >>> fit_clusters(Z, ClusterConfig(n_clusters=2)).labels.tolist()
+    [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    """
+    if len(Z) < 3:
+        raise DataError(f"Clustering needs at least 3 symbols; got {len(Z)}. Widen the universe or the window.")
+    cfg = (config or ClusterConfig()).validated(len(Z))
+    X = Z.to_numpy(dtype=np.float64)
+    if not np.isfinite(X).all():
+        raise DataError("The prepared features contain NaN or infinite values; prepare them with prepare_features.")
+    if np.ptp(X, axis=0).max(initial=0.0) == 0.0:
+        labels = np.zeros(len(X), dtype=int)
+        note = "Every symbol has identical features: they form one cluster."
+        return _finish(Z, X, labels, cfg, order_by, notes=[note])
+    fitters = {
+        ClusterMethod.KMEANS: _fit_kmeans,
+        ClusterMethod.DBSCAN: _fit_dbscan,
+        ClusterMethod.HIERARCHICAL: _fit_hierarchical,
+        ClusterMethod.HDBSCAN: _fit_hdbscan,
+    }
+    return fitters[cfg.method](Z, X, cfg, order_by, returns)
+
+
+def _fit_kmeans(Z, X, cfg, order_by, returns) -> Clustering:
+    notes = []
+    curve = _kmeans.k_curve(X, cfg.random_state) if cfg.n_clusters is None else None
+    k = cfg.n_clusters
+    if k is None:
+        k, how = _kmeans.choose_k(curve)
+        notes.append(f"Automatic k: {how}.")
+    labels, _ = _kmeans.kmeans_labels(X, k, cfg.random_state)
+    found = len(np.unique(labels))
+    if found < k:
+        notes.append(f"Only {found} distinct clusters exist for k={k}: several symbols share identical features.")
+    return _finish(Z, X, labels, _with(cfg, n_clusters=k), order_by, notes=notes, k_curve=curve)
+
+
+def _fit_dbscan(Z, X, cfg, order_by, returns) -> Clustering:
+    curve = _density.k_distance_curve(X, cfg.min_samples, Z.index)
+    notes = []
+    eps = cfg.eps
+    suggested, how = _density.suggest_eps(curve)
+    if eps is None:
+        eps = suggested
+        notes.append(f"Automatic eps: {how}.")
+    labels = _density.dbscan_labels(X, eps, cfg.min_samples)
+    notes.extend(_density_notes(labels, f"eps={eps:.3g}", f"try eps near {suggested:.3g} (the suggested value)"))
+    return _finish(Z, X, labels, _with(cfg, eps=eps), order_by, notes=notes, k_distance=curve)
+
+
+def _fit_hdbscan(Z, X, cfg, order_by, returns) -> Clustering:
+    labels = _density.hdbscan_labels(X, cfg.min_samples)
+    notes = _density_notes(labels, f"min_samples={cfg.min_samples}", "lower min_samples")
+    return _finish(Z, X, labels, cfg, order_by, notes=notes)
+
+
+def _density_notes(labels: IntArray, setting: str, fix: str) -> list[str]:
+    if (labels < 0).all():
+        return [f"Every symbol is noise at {setting}: no dense group exists. To find groups, {fix}."]
+    clusters = len(set(labels[labels >= 0]))
+    if clusters == 1 and not (labels < 0).any():
+        return [f"{setting} puts every symbol in one cluster; lower it to separate groups."]
+    return []
+
+
+def _fit_hierarchical(Z, X, cfg, order_by, returns) -> Clustering:
+    distances = None
+    if cfg.distance is not Distance.FEATURES:
+        if returns is None:
+            raise ParameterError(f"`distance={cfg.distance.value}` needs the window's returns; pass `returns`.")
+        distances = _hierarchical.correlation_distance(returns[list(Z.index)].to_numpy().T, cfg.distance)
+    tree = _hierarchical.linkage_matrix(X, cfg.linkage, distances)
+    notes, curve = [], None
+    k, cut = cfg.n_clusters, cfg.cut_distance
+    if k is None and cut is None:
+        curve = _tree_curve(X, tree, distances)
+        k, how = _kmeans.choose_k(curve)
+        notes.append(f"Automatic k: {how} (cuts of the tree).")
+    labels = _hierarchical.cut_tree(tree, k, cut)
+    if cut is None:
+        cut = _hierarchical.cut_height(tree, int(k))
+    n_found = len(np.unique(labels))
+    return _finish(
+        Z, X, labels, _with(cfg, n_clusters=n_found, cut_distance=cut), order_by, notes=notes, k_curve=curve,
+        linkage_matrix=tree, distance_matrix=distances,
+    )
+
+
+def _tree_curve(X: FloatArray, tree: FloatArray, distances: FloatArray | None) -> pd.DataFrame:
+    rows = []
+    for k in range(2, min(K_MAX, len(X) - 1) + 1):
+        labels = _hierarchical.cut_tree(tree, k, None)
+        wcss = sum(((X[labels == c] - X[labels == c].mean(axis=0)) ** 2).sum() for c in np.unique(labels))
+        scores, _ = quality_scores(X, labels, pd.RangeIndex(len(X)), distances)
+        rows.append((k, wcss, scores["silhouette"]))
+    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
+
+
+def _with(cfg: ClusterConfig, **changes: object) -> ClusterConfig:
+    return ClusterConfig(**{**cfg.__dict__, **changes})  # type: ignore[arg-type]
+
+
+def _canonical(labels: IntArray, index: pd.Index, order_by: pd.Series | None) -> IntArray:
+    """Renumber clusters 0..k-1 by ascending mean of ``order_by`` (else by decreasing size); keep -1."""
+    clusters = sorted(set(labels[labels >= 0]))
+    if order_by is not None:
+        values = order_by.reindex(index).to_numpy(dtype=np.float64)
+        keys = {c: (np.nanmean(values[labels == c]), str(min(index[labels == c]))) for c in clusters}
+    else:
+        keys = {c: (-int((labels == c).sum()), str(min(index[labels == c]))) for c in clusters}
+    mapping = {c: i for i, c in enumerate(sorted(clusters, key=lambda c: keys[c]))}
+    return np.array([mapping.get(int(v), -1) for v in labels], dtype=int)
+
+
+def _finish(Z, X, labels, cfg, order_by, *, notes, **diagnostics) -> Clustering:
+    labels = _canonical(np.asarray(labels), Z.index, order_by)
+    scores, per_symbol = quality_scores(X, labels, Z.index, diagnostics.get("distance_matrix"))
+    return Clustering(
+        labels=pd.Series(labels, index=Z.index, name="cluster"),
+        config=cfg,
+        quality=scores,
+        silhouette_samples=per_symbol,
+        notes=tuple(notes),
+        **diagnostics,
+    )
+
+
+def cluster_stability(
+    Z: pd.DataFrame,
+    clustering: Clustering,
+    *,
+    returns: pd.DataFrame | None = None,
+    n_resamples: int = 30,
+    fraction: float = 0.8,
+) -> pd.Series:
+    """Stability of each cluster under sub-sampling: how often its members stay together.
+
+    Refits ``clustering.config`` (with its automatic choices fixed) on ``n_resamples``
+    random subsets of ``fraction`` of the symbols.
+
+    Returns
+    -------
+    Series
+        Index cluster label, values in [0, 1] (NaN for a single-member cluster).
+    """
+    cfg = clustering.config
+    index = list(Z.index)
+
+    def refit(sub: FloatArray) -> IntArray:
+        k = min(cfg.n_clusters or 2, len(sub) - 1)
+        frame = pd.DataFrame(sub, index=pd.RangeIndex(len(sub)).astype(str))
+        sub_cfg = _with(cfg, n_clusters=k if cfg.method in (ClusterMethod.KMEANS,) else cfg.n_clusters)
+        if cfg.method is ClusterMethod.HIERARCHICAL:
+            sub_cfg = _with(sub_cfg, distance=Distance.FEATURES, n_clusters=min(cfg.n_clusters or 2, len(sub) - 1),
+                            cut_distance=None)
+        return fit_clusters(frame, sub_cfg).labels.to_numpy()
+
+    labels = clustering.labels.reindex(index).to_numpy()
+    del returns
+    X = Z.to_numpy(dtype=np.float64)
+    values = co_membership_stability(refit, X, labels, n_resamples, fraction, cfg.random_state)
+    clusters = sorted(set(labels[labels >= 0]))
+    return pd.Series(values, index=pd.Index(clusters, name="cluster"), name="stability")
+
+
+def diagnostic_curves(
+    Z: pd.DataFrame, min_samples: int = 3, random_state: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Compute the K-Means inertia/silhouette curve and the DBSCAN k-distance curve, whatever the method.
+
+    Returns
+    -------
+    (k_curve, k_distance) : tuple of DataFrame
+        As :attr:`Clustering.k_curve` and :attr:`Clustering.k_distance`.
+    """
+    if len(Z) < 4:
+        raise DataError(f"Diagnostic curves need at least 4 symbols; got {len(Z)}.")
+    X = Z.to_numpy(dtype=np.float64)
+    return _kmeans.k_curve(X, random_state), _density.k_distance_curve(X, min_samples, Z.index)

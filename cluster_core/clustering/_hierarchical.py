@@ -1,0 +1,56 @@
+"""Hierarchical clustering on features or on correlation distance of returns (Mantegna)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
+from scipy.stats import rankdata
+
+from cluster_core._typing import FloatArray, IntArray
+from cluster_core.clustering._config import Distance, Linkage
+
+
+def correlation_distance(returns: FloatArray, distance: Distance) -> FloatArray:
+    """Mantegna distance ``sqrt(2 (1 - rho))`` between symbols (rows of ``returns``, NaN = missing).
+
+    ``rho`` is Pearson's correlation of returns, or Spearman's (Pearson of ranks); missing
+    returns are set to the symbol's mean (rank: its mid-rank), so they add no co-movement.
+    """
+    r = np.array(returns, dtype=np.float64)
+    missing = np.isnan(r)
+    if distance is Distance.SPEARMAN:
+        r = np.where(missing, np.nan, r)
+        r = np.apply_along_axis(lambda row: rankdata(row, nan_policy="omit"), 1, r)
+    means = np.nanmean(r, axis=1, keepdims=True)
+    r = np.where(np.isnan(r), means, r)
+    rho = np.corrcoef(r)
+    rho = np.nan_to_num(rho, nan=0.0)
+    np.fill_diagonal(rho, 1.0)
+    return np.sqrt(np.clip(2.0 * (1.0 - rho), 0.0, 4.0))
+
+
+def linkage_matrix(Z: FloatArray, linkage: Linkage, distance_matrix: FloatArray | None) -> FloatArray:
+    """Scipy linkage on the features (Euclidean) or on a precomputed distance matrix."""
+    if distance_matrix is None:
+        return hierarchy.linkage(Z, method=linkage.value, metric="euclidean")
+    condensed = squareform(distance_matrix, checks=False)
+    return hierarchy.linkage(condensed, method=linkage.value)
+
+
+def cut_tree(tree: FloatArray, n_clusters: int | None, cut_distance: float | None) -> IntArray:
+    """Labels ``0..k-1`` from a cut by cluster count or by height."""
+    if cut_distance is not None:
+        labels = hierarchy.fcluster(tree, t=cut_distance, criterion="distance")
+    else:
+        labels = hierarchy.fcluster(tree, t=n_clusters, criterion="maxclust")
+    return labels - 1
+
+
+def cut_height(tree: FloatArray, n_clusters: int) -> float:
+    """Return a height that cuts the tree into ``n_clusters`` (midway between the two merges around it)."""
+    heights = np.sort(tree[:, 2])
+    n = len(heights) + 1
+    upper = heights[n - n_clusters] if n_clusters > 1 else heights[-1]
+    lower = heights[n - n_clusters - 1] if n - n_clusters - 1 >= 0 else 0.0
+    return float((upper + lower) / 2)

@@ -1,0 +1,57 @@
+"""K-Means with an automatic k: inertia elbow (kneed) cross-checked with silhouette."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from kneed import KneeLocator
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from cluster_core._typing import FloatArray, IntArray
+from cluster_core.clustering._config import K_MAX
+
+N_INIT = 4
+
+
+def kmeans_labels(Z: FloatArray, n_clusters: int, random_state: int) -> tuple[IntArray, float]:
+    """Labels and inertia of one K-Means fit (seeded, ``n_init=4``)."""
+    model = KMeans(n_clusters=n_clusters, n_init=N_INIT, random_state=random_state)
+    with warnings.catch_warnings():  # duplicate points give fewer distinct clusters: reported by the caller
+        warnings.simplefilter("ignore")
+        labels = model.fit_predict(Z)
+    return labels, float(model.inertia_)
+
+
+def k_curve(Z: FloatArray, random_state: int) -> pd.DataFrame:
+    """Inertia and silhouette for k = 2..min(14, n-1)."""
+    rows = []
+    for k in range(2, min(K_MAX, len(Z) - 1) + 1):
+        labels, inertia = kmeans_labels(Z, k, random_state)
+        distinct = len(np.unique(labels))
+        score = silhouette_score(Z, labels) if 2 <= distinct < len(Z) else np.nan
+        rows.append((k, inertia, score))
+    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
+
+
+def choose_k(curve: pd.DataFrame) -> tuple[int, str]:
+    """Choose k: the inertia elbow (kneed), moved at most one step to the best silhouette.
+
+    Returns the chosen k and a sentence saying how it was chosen.
+    """
+    if len(curve) == 1:
+        return int(curve["k"].iloc[0]), "only k=2 is possible with this many symbols"
+    scored = curve.dropna(subset=["silhouette"])
+    best_overall = int(scored.loc[scored["silhouette"].idxmax(), "k"]) if len(scored) else int(curve["k"].iloc[0])
+    knee = KneeLocator(curve["k"], curve["inertia"], curve="convex", direction="decreasing").knee
+    if knee is None:
+        return best_overall, f"no inertia elbow found; k={best_overall} has the best silhouette"
+    near = scored[(scored["k"] >= knee - 1) & (scored["k"] <= knee + 1)]
+    if near.empty:
+        return int(knee), f"inertia elbow at k={int(knee)}"
+    chosen = int(near.loc[near["silhouette"].idxmax(), "k"])
+    if chosen == knee:
+        return chosen, f"inertia elbow at k={chosen}, confirmed by silhouette"
+    return chosen, f"inertia elbow at k={int(knee)}; k={chosen} next to it has a better silhouette"

@@ -1,0 +1,79 @@
+"""Quality scores and resampling stability of a clustering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_samples
+
+from cluster_core._typing import FloatArray, IntArray
+
+
+def quality_scores(
+    Z: FloatArray, labels: IntArray, index: pd.Index, distances: FloatArray | None = None
+) -> tuple[dict[str, float], pd.Series]:
+    """Silhouette (overall and per symbol), Calinski-Harabasz, Davies-Bouldin, on non-noise symbols.
+
+    The silhouette uses ``distances`` when given (correlation distance), else Euclidean
+    distance on ``Z``. Undefined scores (fewer than 2 clusters, or every symbol its own
+    cluster) are NaN.
+    """
+    keep = labels >= 0
+    per_symbol = pd.Series(np.nan, index=index, name="silhouette")
+    scores = {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
+    n_labels = len(np.unique(labels[keep]))
+    if 2 <= n_labels < keep.sum():
+        if distances is None:
+            values = silhouette_samples(Z[keep], labels[keep])
+        else:
+            values = silhouette_samples(distances[np.ix_(keep, keep)], labels[keep], metric="precomputed")
+        per_symbol[keep] = values
+        scores = {
+            "silhouette": float(values.mean()),
+            "calinski_harabasz": float(calinski_harabasz_score(Z[keep], labels[keep])),
+            "davies_bouldin": float(davies_bouldin_score(Z[keep], labels[keep])),
+        }
+    return scores, per_symbol
+
+
+def co_membership_stability(
+    fit: Callable[[FloatArray], IntArray],
+    Z: FloatArray,
+    labels: IntArray,
+    n_resamples: int,
+    fraction: float,
+    random_state: int,
+) -> FloatArray:
+    """Per cluster, how often pairs of its members stay together when 80 % of symbols are refitted.
+
+    ``fit(Z_subset) -> labels`` refits with the same settings. For each resample, every
+    pair of the cluster present in it scores 1 if the refit puts them in one cluster
+    (noise never counts as together). The score is the mean over pairs and resamples:
+    1 = always together, near 1/k = chance.
+    """
+    rng = np.random.default_rng(random_state)
+    n = len(Z)
+    together = np.zeros((n, n))
+    seen = np.zeros((n, n))
+    size = max(3, int(round(fraction * n)))
+    for _ in range(n_resamples):
+        pick = np.sort(rng.choice(n, size=size, replace=False))
+        sub = np.asarray(fit(Z[pick]))
+        same = (sub[:, None] == sub[None, :]) & (sub[:, None] >= 0)
+        together[np.ix_(pick, pick)] += same
+        seen[np.ix_(pick, pick)] += 1
+    clusters = sorted(set(labels[labels >= 0]))
+    out = np.full(len(clusters), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = together / seen
+    for i, c in enumerate(clusters):
+        members = np.flatnonzero(labels == c)
+        if len(members) < 2:
+            out[i] = np.nan
+            continue
+        block = rate[np.ix_(members, members)]
+        mask = ~np.eye(len(members), dtype=bool)
+        out[i] = float(np.nanmean(block[mask]))
+    return out

@@ -1,0 +1,54 @@
+"""Cluster map: the 2-D scatter, named clusters, quality at a glance, selected symbols' rows."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cluster_core.charts import plot_cluster_map
+from pages._shared import METHOD_LABELS, REDUCTION_LABELS, cluster_result, download_csv, setup_page, show_messages
+
+session = setup_page()
+result = cluster_result(session)
+fit, emb = result.clustering, result.embedding
+
+st.title("Cluster map")
+how = METHOD_LABELS[fit.config.method.value]
+setting = f"k = {fit.config.n_clusters}" if fit.config.n_clusters else ""
+if fit.config.eps is not None and fit.config.method.value == "dbscan":
+    setting = f"eps = {fit.config.eps:.3g}, min_samples = {fit.config.min_samples}"
+st.caption(
+    f"{how} {setting} on {len(result.prepared.Z.columns)} scaled features · "
+    f"{REDUCTION_LABELS[emb.config.method.value]} map · window {result.view.features.window_start:%Y-%m-%d} → "
+    f"{result.view.features.window_end:%Y-%m-%d} · {session.data.source}"
+)
+show_messages(session.messages)
+for note in (*fit.notes, *emb.notes, *result.prepared.notes):
+    st.info(note)
+
+quality = fit.quality
+cols = st.columns(5)
+cols[0].metric("Clusters", fit.n_clusters)
+cols[1].metric("Noise", fit.n_noise)
+cols[2].metric("Silhouette", f"{quality['silhouette']:.2f}", help="-1..1, higher = tighter, better separated groups.")
+cols[3].metric("Calinski-Harabasz", f"{quality['calinski_harabasz']:.0f}", help="Higher = better separated.")
+cols[4].metric("Davies-Bouldin", f"{quality['davies_bouldin']:.2f}", help="Lower = better separated.")
+
+figure = plot_cluster_map(emb.coords, fit.labels, result.profile.names, result.view.features.X)
+if emb.explained_variance is not None:
+    figure.update_layout(xaxis_title=f"PC1 ({emb.explained_variance[0]:.0%})",
+                         yaxis_title=f"PC2 ({emb.explained_variance[1]:.0%})")
+event = st.plotly_chart(figure, width="stretch", key="map.chart", on_select="rerun",
+                        selection_mode=("points", "box", "lasso"))
+
+table = result.table()
+picked = sorted({p.get("customdata") for p in (event.selection.points if event else []) if p.get("customdata")})
+if picked:
+    st.subheader(f"Selected ({len(picked)})")
+    st.dataframe(table[table["symbol"].isin(picked)], hide_index=True, width="stretch", key="map.selected")
+else:
+    st.caption("Select points on the map (click, box or lasso) to see their rows here.")
+
+st.subheader("Clusters")
+summary = result.profile.table[["cluster", "name", "size", "reason", "members"]]
+st.dataframe(summary, hide_index=True, width="stretch", key="map.summary")
+download_csv(table, "clusters.csv", "Download clusters CSV", key="map.download")

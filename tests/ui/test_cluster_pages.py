@@ -1,0 +1,92 @@
+"""AppTest of the cluster pages under every algorithm and map, widget changes, state, URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from cluster_core.clustering import ClusterMethod
+from cluster_core.reduction import Reduction
+from tests.ui.conftest import frame_with, page
+
+PAGES = ["cluster_map.py", "profiles.py", "dendrogram.py", "diagnostics.py"]
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("reduction", list(Reduction))
+@pytest.mark.parametrize("method", list(ClusterMethod))
+def test_cluster_map_renders_for_every_algorithm_and_map(method, reduction):
+    at = page("cluster_map.py")
+    at.query_params["method"] = method.value
+    at.query_params["map"] = reduction.value
+    at.run()
+    assert not at.exception, at.exception
+    metrics = _metrics(at)
+    assert int(metrics["Clusters"]) + int(metrics["Noise"]) > 0
+    table = frame_with(at, "cluster", "name", "size", "reason", "members")
+    assert table["name"].is_unique
+    assert len(at.get("plotly_chart")) == 1
+
+
+@pytest.mark.parametrize("name", PAGES[1:])
+@pytest.mark.parametrize("method", list(ClusterMethod))
+def test_other_cluster_pages_render_for_every_algorithm(name, method):
+    at = page(name)
+    at.query_params["method"] = method.value
+    at.query_params["map"] = "pca"
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) >= 1
+    assert not at.error
+
+
+def test_changing_k_changes_the_clusters_and_the_url():
+    at = page("cluster_map.py")
+    at.query_params["map"] = "pca"
+    at.run()
+    at.sidebar.toggle(key="clusters.auto_k").set_value(False).run()
+    at.sidebar.number_input(key="clusters.k").set_value(4).run()
+    assert _metrics(at)["Clusters"] == "4"
+    at.sidebar.number_input(key="clusters.k").set_value(9).run()
+    assert not at.exception
+    assert _metrics(at)["Clusters"] == "9"
+    assert at.query_params["k"] in ("9", ["9"]) and at.query_params["autok"] in ("0", ["0"])
+
+
+def test_state_survives_a_page_switch(app):
+    app.query_params["map"] = "pca"
+    app.run()
+    app.sidebar.selectbox(key="clusters.method").set_value("hierarchical").run()
+    app.switch_page("pages/profiles.py").run()
+    assert not app.exception
+    assert app.sidebar.selectbox(key="clusters.method").value == "hierarchical"
+
+
+def test_url_restores_a_view():
+    at = page("cluster_map.py")
+    for key, value in {"method": "dbscan", "autoeps": "0", "eps": "2.5", "minpts": "4", "map": "pca",
+                       "lookback": "60"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.sidebar.number_input(key="clusters.eps").value == 2.5
+    assert "eps = 2.5, min_samples = 4" in at.caption[0].value
+
+
+def test_k_too_large_gives_a_message_not_a_traceback():
+    at = page("cluster_map.py")
+    at.query_params.update({"map": "pca", "autok": "0", "k": "50", "lookback": "7", "coverage": "1"})
+    at.run()
+    assert not at.exception
+    assert any("needs more than 50 symbols" in e.value for e in at.error)
+
+
+def test_all_noise_eps_is_explained():
+    at = page("cluster_map.py")
+    at.query_params.update({"map": "pca", "method": "dbscan", "autoeps": "0", "eps": "0.01"})
+    at.run()
+    assert not at.exception
+    assert _metrics(at)["Clusters"] == "0"
+    assert any("Every symbol is noise" in i.value for i in at.info)

@@ -1,0 +1,74 @@
+"""2-D maps (seeded, clamped) and cluster names (unique, rule-based)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cluster_core.clustering import ClusterConfig, fit_clusters
+from cluster_core.errors import DataError, ParameterError
+from cluster_core.features import compute_features, prepare_features
+from cluster_core.interpretation import NAMING_RULES, profile_clusters
+from cluster_core.reduction import Reduction, ReductionConfig, reduce_2d
+
+
+@pytest.fixture(scope="module")
+def recent(hourly):
+    fs = compute_features(hourly, lookback_days=90)
+    return fs, prepare_features(fs.X)
+
+
+@pytest.mark.parametrize("method", list(Reduction))
+def test_maps_are_deterministic_and_finite(recent, method):
+    _, prepared = recent
+    a = reduce_2d(prepared.Z, ReductionConfig(method))
+    b = reduce_2d(prepared.Z, ReductionConfig(method))
+    pd.testing.assert_frame_equal(a.coords, b.coords)
+    assert list(a.coords.columns) == ["x", "y"] and np.isfinite(a.coords.to_numpy()).all()
+    assert list(a.coords.index) == list(prepared.Z.index)
+
+
+def test_pca_reports_explained_variance(recent):
+    emb = reduce_2d(recent[1].Z, ReductionConfig(Reduction.PCA))
+    assert 0 < emb.explained_variance[1] <= emb.explained_variance[0] < 1
+
+
+def test_parameters_are_clamped_with_a_notice():
+    Z = pd.DataFrame(np.random.default_rng(0).normal(size=(9, 4)))
+    tsne = reduce_2d(Z, ReductionConfig(Reduction.TSNE, perplexity=30))
+    assert tsne.config.perplexity == 2 and "perplexity lowered from 30 to 2" in tsne.notes[0]
+    umap = reduce_2d(Z, ReductionConfig(Reduction.UMAP, n_neighbors=15))
+    assert umap.config.n_neighbors == 8 and "n_neighbors lowered from 15 to 8" in umap.notes[0]
+    with pytest.raises(DataError, match="at least 3 symbols"):
+        reduce_2d(Z.iloc[:2])
+    with pytest.raises(ParameterError, match="`method`"):
+        reduce_2d(Z, ReductionConfig("mds"))
+
+
+def test_bundled_clusters_get_expected_names(recent):
+    fs, prepared = recent
+    fit = fit_clusters(prepared.Z, ClusterConfig(), order_by=fs.X["annualized_vol"])
+    profile = profile_clusters(fs.X, fit.labels)
+    names = profile.name_of(fit.labels)
+    assert names["USDC"] == "Stablecoins / pegged"
+    assert profile.table["name"].is_unique
+    assert set(profile.table.columns[:5]) == {"cluster", "name", "size", "reason", "members"}
+    assert profile.table["size"].sum() == len(fs.X)
+    assert all("BTC corr" in reason for reason in profile.table["reason"])
+    assert profile.zscores.shape == (fit.n_clusters, fs.X.shape[1])
+
+
+def test_noise_is_named_and_names_stay_unique_when_many_clusters_look_alike(recent):
+    fs, _ = recent
+    rng = np.random.default_rng(0)
+    labels = pd.Series(rng.integers(-1, 12, len(fs.X)), index=fs.X.index)
+    profile = profile_clusters(fs.X, labels)
+    assert profile.names[-1] == "Noise / outliers"
+    assert profile.names.is_unique
+    assert len(profile.names) == labels.nunique()
+
+
+def test_naming_rules_are_documented():
+    assert len({r.name for r in NAMING_RULES}) == len(NAMING_RULES)
+    assert all(r.condition for r in NAMING_RULES)
