@@ -18,7 +18,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 ## Start the app on the bundled data (http://localhost:$(PORT)).
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+	$(PY) serve.py --server.headless true --server.port $(PORT)
 
 ## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:
@@ -29,7 +29,7 @@ browser-deps:
 
 ## Install everything and run every test (unit, property, UI, browser).
 test: $(VENV)/.dev browser-deps
-	$(PY) -m ruff check cluster_core pages app.py tests benchmarks
+	$(PY) -m ruff check cluster_core pages app.py serve.py tests benchmarks
 	$(PY) -m pytest -n 2
 
 ## Benchmarks: one table with ratios against baselines measured in the same run.
@@ -37,7 +37,7 @@ bench: $(VENV)/.dev
 	$(PY) -m benchmarks
 
 lint: $(VENV)/.dev
-	$(PY) -m ruff check cluster_core pages app.py tests benchmarks
+	$(PY) -m ruff check cluster_core pages app.py serve.py tests benchmarks
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .hypothesis test-artifacts

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cluster_core.reduction import warm_up_umap
+from cluster_core.warmup import warm_up
 
 st.set_page_config(page_title="Crypto behaviour clusters", page_icon=":material/hub:", layout="wide")
-warm_up_umap()  # compiles umap-learn once per server process, in a background thread
+warm_up()  # once per process, in a thread; serve.py starts it earlier, when the server starts
 
 PAGES = [
     st.Page("pages/cluster_map.py", title="Cluster map", icon=":material/scatter_plot:", default=True),

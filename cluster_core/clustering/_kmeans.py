@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -25,8 +27,29 @@ def kmeans_labels(Z: FloatArray, n_clusters: int, random_state: int) -> tuple[In
     return labels, float(model.inertia_)
 
 
+_CURVES: OrderedDict[tuple[str, int], pd.DataFrame] = OrderedDict()
+_CURVES_MAX = 16
+
+
 def k_curve(Z: FloatArray, random_state: int) -> pd.DataFrame:
-    """Inertia and silhouette for k = 2..min(14, n-1)."""
+    """Inertia and silhouette for k = 2..min(14, n-1).
+
+    Thirteen fits take a few hundred ms, and the curve depends on the features only, so
+    the last 16 curves are kept (keyed by a hash of ``Z``): switching algorithm or k and
+    back re-uses them. A copy is returned.
+    """
+    key = (hashlib.blake2b(np.ascontiguousarray(Z).tobytes(), digest_size=16).hexdigest(), random_state)
+    if key in _CURVES:
+        _CURVES.move_to_end(key)
+        return _CURVES[key].copy()
+    curve = _k_curve(Z, random_state)
+    _CURVES[key] = curve
+    while len(_CURVES) > _CURVES_MAX:
+        _CURVES.popitem(last=False)
+    return curve.copy()
+
+
+def _k_curve(Z: FloatArray, random_state: int) -> pd.DataFrame:
     rows = []
     for k in range(2, min(K_MAX, len(Z) - 1) + 1):
         labels, inertia = kmeans_labels(Z, k, random_state)

@@ -135,12 +135,19 @@ def _epoch_unit(raw: pd.Series) -> str:
 
 
 def _parse_symbols(raw: pd.Series) -> pd.Series:
-    symbols = raw.astype("string").str.strip()
-    bad = symbols.isna() | (symbols == "")
-    if bad.any():
-        row = int(raw.index[bad][0])
-        raise DataError(f"{int(bad.sum())} row(s) have an empty symbol (first at row {row + 2}). Fill or remove them.")
-    return symbols.astype(object)
+    # Work on the distinct values (a few hundred), not on millions of rows.
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    cleaned = pd.Index(uniques).astype(str).str.strip()
+    empty = codes < 0
+    if len(cleaned):
+        empty |= np.asarray(cleaned == "")[np.maximum(codes, 0)]
+    if empty.any():
+        row = int(raw.index[empty][0])
+        raise DataError(
+            f"{int(empty.sum())} row(s) have an empty symbol (first at row {row + 2}). Fill or remove them."
+        )
+    merged, categories = pd.factorize(cleaned)
+    return pd.Series(pd.Categorical.from_codes(merged[codes], categories=categories), index=raw.index)
 
 
 def _parse_numbers(raw: pd.Series, name: str) -> pd.Series:
@@ -188,7 +195,11 @@ class _Sorted:
     def __init__(self, frame: pd.DataFrame) -> None:
         codes, symbols = pd.factorize(frame[SYMBOL], sort=True)
         ts = pd.DatetimeIndex(frame[TIMESTAMP]).as_unit("ns").asi8
-        order = np.lexsort((ts, codes))
+        step_code, step_ts = np.diff(codes), np.diff(ts)
+        if ((step_code > 0) | ((step_code == 0) & (step_ts > 0))).all():
+            order = np.arange(len(ts))  # already sorted by (symbol, timestamp), as the bundled files are
+        else:
+            order = np.lexsort((ts, codes))
         self.symbols = pd.Index(symbols, name=SYMBOL)
         self.codes = codes[order]
         self.ts = ts[order]

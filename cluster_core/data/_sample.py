@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +17,7 @@ __all__ = ["DATASETS_DIR", "SAMPLE_CREDIT", "load_sample", "load_sectors", "sect
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 SAMPLE_CREDIT = "Binance spot market data (USDT quote) via the public repository misrori/binance_startegy"
+_LOAD_LOCK = threading.Lock()
 _FILES = {SampleName.HOURLY: "crypto_hourly.parquet", SampleName.DAILY: "crypto_daily.parquet"}
 
 
@@ -39,6 +42,14 @@ def load_sample(name: SampleName | str = SampleName.HOURLY) -> MarketData:
     ('hourly', True)
     """
     which = check_enum("name", name, SampleName)
+    with _LOAD_LOCK:  # a page and the warm-up thread asking at once share one load
+        return _load_sample(which)
+
+
+@lru_cache(maxsize=2)
+def _load_sample(which: SampleName) -> MarketData:
+    # Read and validated once per process: the bundled files never change, and MarketData is
+    # never mutated (every engine function copies before changing anything).
     long = pd.read_parquet(DATASETS_DIR / _FILES[which])
     return build_market_data(long, source=f"bundled Binance sample ({which.value})")
 

@@ -1,4 +1,4 @@
-"""A real ``streamlit run app.py`` server on a loopback port, and headless Chromium."""
+"""A real server (`serve.py`, i.e. `streamlit run app.py` plus the engine warm-up) on loopback, and Chromium."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def server() -> Iterator[str]:
     port = _free_port()
     log = open(ARTIFACTS.joinpath("server.log") if ARTIFACTS.mkdir(exist_ok=True) is None else os.devnull, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )

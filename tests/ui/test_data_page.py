@@ -17,6 +17,9 @@ def _metrics(at) -> dict[str, str]:
 def test_app_entry_renders_data_page_on_bundled_hourly(app):
     app.run()
     assert not app.exception
+    assert [t.value for t in app.title] == ["Cluster map"]  # the landing page
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
     assert [t.value for t in app.title] == ["Data"]
     metrics = _metrics(app)
     assert metrics["Symbols"] == "153"
