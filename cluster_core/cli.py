@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 from pathlib import Path
 
 import pandas as pd
@@ -118,10 +119,18 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr (exit 2), as every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``error: message (see --help)`` and exit with status 2."""
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser (one subcommand per DESIGN.md command)."""
-    parser = argparse.ArgumentParser(prog="python -m cluster_core", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineParser(prog="python -m cluster_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     features = sub.add_parser("features", help="behavioural features per symbol -> CSV")
     _add_common(features)
     features.add_argument("--out", required=True, help="output CSV path")

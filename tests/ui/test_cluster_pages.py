@@ -30,12 +30,13 @@ def test_cluster_map_renders_for_every_algorithm_and_map(method, reduction):
     assert len(at.get("plotly_chart")) == 1
 
 
+@pytest.mark.parametrize("reduction", list(Reduction))
 @pytest.mark.parametrize("name", PAGES[1:])
 @pytest.mark.parametrize("method", list(ClusterMethod))
-def test_other_cluster_pages_render_for_every_algorithm(name, method):
+def test_other_cluster_pages_render_for_every_algorithm_and_map(name, method, reduction):
     at = page(name)
     at.query_params["method"] = method.value
-    at.query_params["map"] = "pca"
+    at.query_params["map"] = reduction.value
     at.run()
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) >= 1

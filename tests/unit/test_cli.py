@@ -55,3 +55,59 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
 def test_missing_output_folder(tmp_path):
     done = run("features", "--data", "sample", "--out", str(tmp_path / "no" / "f.csv"))
     assert done.returncode == 2 and "does not exist" in done.stderr
+
+
+def test_cluster_csv_contract(tmp_path):
+    out = tmp_path / "clusters.csv"
+    done = run("cluster", "--data", "sample", "--lookback-days", "90", "--method", "kmeans", "--k", "5",
+               "--reduction", "pca", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns[:5]) == ["symbol", "cluster", "cluster_name", "x", "y"]
+    assert list(table.columns[5:]) == [f.value for f in Feature]
+    assert set(table["cluster"]) == {0, 1, 2, 3, 4}
+    assert table.groupby("cluster")["cluster_name"].nunique().eq(1).all()
+    assert table["cluster_name"].nunique() == 5
+    assert "in 5 clusters" in done.stdout
+
+
+@pytest.mark.parametrize("method", ["dbscan", "hdbscan", "hierarchical"])
+def test_cluster_methods_and_noise(tmp_path, method):
+    out = tmp_path / "c.csv"
+    extra = ["--eps", "0.5"] if method == "dbscan" else ["--distance", "pearson", "--linkage", "average"] if (
+        method == "hierarchical") else []
+    done = run("cluster", "--data", "sample-daily", "--lookback-days", "120", "--method", method, *extra,
+               "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert table["cluster"].min() >= -1
+    if (table["cluster"] == -1).any():
+        assert set(table.loc[table["cluster"] == -1, "cluster_name"]) == {"Noise / outliers"}
+
+
+def test_cluster_export_neutralises_formula_symbols(tmp_path):
+    src = tmp_path / "prices.csv"
+    frame = make_long(n_symbols=5, n_bars=24 * 20)
+    frame["symbol"] = frame["symbol"].replace({"S4": "=HYPERLINK(1)"})
+    frame.to_csv(src, index=False)
+    out = tmp_path / "c.csv"
+    done = run("cluster", "--data", str(src), "--lookback-days", "7", "--benchmark", "S0", "--k", "2",
+               "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "'=HYPERLINK(1)" in out.read_text()
+    assert "\n=HYPERLINK" not in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--k", "400"], "k=400 needs more than 400 symbols"),
+        (["--k", "many"], "--k must be 'auto' or a number"),
+        (["--method", "dbscan", "--eps", "-1"], "`eps`"),
+    ],
+)
+def test_cluster_bad_input(tmp_path, args, message):
+    done = run("cluster", "--data", "sample", *args, "--out", str(tmp_path / "c.csv"))
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
