@@ -30,7 +30,7 @@ browser-deps:
 ## Install everything and run every test (unit, property, UI, browser).
 test: $(VENV)/.dev browser-deps
 	$(PY) -m ruff check cluster_core pages app.py serve.py tests benchmarks
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadfile
 
 ## Benchmarks: one table with ratios against baselines measured in the same run.
 bench: $(VENV)/.dev
