@@ -22,8 +22,9 @@ st.caption(
     f"{result.view.features.window_end:%Y-%m-%d} · {session.data.source}"
 )
 show_messages(session.messages)
-for note in (*fit.notes, *emb.notes, *result.prepared.notes):
-    st.info(note)
+notes = [*fit.notes, *emb.notes, *result.prepared.notes]
+if notes:
+    st.info("\n".join(f"- {note}" for note in notes))
 
 quality = fit.quality
 cols = st.columns(5)
