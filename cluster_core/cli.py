@@ -90,7 +90,7 @@ def _cluster(args: argparse.Namespace) -> str:
     universe = UniverseConfig(tuple(Flag(f) for f in args.exclude))
     config = ClusterConfig(
         method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples,
-        linkage=args.linkage, distance=args.distance,
+        linkage=args.linkage, distance=args.distance, cut_distance=args.cut_distance,
     )
     result = run_clustering(
         data, features, universe, PrepConfig(scaling=args.scaling), config, ReductionConfig(method=args.reduction)
@@ -144,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     clusters.add_argument("--min-samples", type=int, default=3, help="DBSCAN/HDBSCAN core size (default 3)")
     clusters.add_argument("--linkage", default="ward", choices=[m.value for m in Linkage])
     clusters.add_argument("--distance", default="features", choices=[m.value for m in Distance])
+    clusters.add_argument("--cut-distance", type=float, default=None,
+                          help="hierarchical: cut the tree at this merge distance instead of into k clusters")
     clusters.add_argument("--scaling", default="standard", choices=[m.value for m in Scaling])
     clusters.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag],
                           help="flagged groups to leave out")

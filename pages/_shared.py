@@ -104,6 +104,7 @@ PARAMS = (
     Param("sidebar.as_of", "asof", None, dt.date.fromisoformat, lambda d: d.isoformat()),
     Param("features.min_coverage", "coverage", 0.8, lambda t: min(1.0, max(0.0, float(t)))),
     Param("features.market_mode", "mode", MarketMode.RAW.value, lambda t: MarketMode(t).value),
+    Param("features.benchmark", "benchmark", "BTC", lambda t: t.strip().upper()),
     Param("features.exclude", "exclude", [], _split_flags, ",".join),
     Param("clusters.features", "feats", [f.value for f in DEFAULT_FEATURES], _split_features, ",".join),
     Param("clusters.scaling", "scaling", Scaling.STANDARD.value, lambda t: Scaling(t).value),
@@ -114,6 +115,8 @@ PARAMS = (
     Param("clusters.eps", "eps", 1.5, lambda t: min(100.0, max(0.01, float(t)))),
     Param("clusters.min_samples", "minpts", 3, _clamp_int(2, 30)),
     Param("clusters.linkage", "linkage", Linkage.WARD.value, lambda t: Linkage(t).value),
+    Param("clusters.cut_by_height", "cutheight", False, _parse_bool, lambda b: "1" if b else "0"),
+    Param("clusters.cut_height", "height", 5.0, lambda t: min(1e6, max(1e-6, float(t)))),
     Param("clusters.distance", "distance", Distance.FEATURES.value, lambda t: Distance(t).value),
     Param("clusters.reduction", "map", Reduction.UMAP.value, lambda t: Reduction(t).value),
     Param("clusters.perplexity", "perplexity", 30, _clamp_int(2, 100)),
@@ -224,9 +227,16 @@ def _analysis_widgets(data: MarketData) -> tuple[FeatureConfig, UniverseConfig]:
             "Market mode", list(MODE_LABELS), format_func=MODE_LABELS.get, key="features.market_mode",
             help="Crypto moves with BTC: residual modes remove that common factor from return-based features.",
         )
+        if st.session_state["features.benchmark"] not in data.symbols:
+            st.session_state["features.benchmark"] = "BTC" if "BTC" in data.symbols else data.symbols[0]
+        st.selectbox(
+            "Benchmark", list(data.symbols), key="features.benchmark",
+            help="The symbol for btc_corr and beta_btc (and the BTC-residual market mode).",
+        )
     config = FeatureConfig(
         lookback_days=int(lookback),
         as_of=as_of,
+        benchmark=str(st.session_state["features.benchmark"]),
         min_coverage=float(st.session_state["features.min_coverage"]),
         market_mode=MarketMode(st.session_state["features.market_mode"]),
     )
@@ -237,10 +247,15 @@ def _analysis_widgets(data: MarketData) -> tuple[FeatureConfig, UniverseConfig]:
 def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
     st.header("Clustering")
     method = st.selectbox("Algorithm", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="clusters.method")
-    if method in (ClusterMethod.KMEANS.value, ClusterMethod.HIERARCHICAL.value):
+    by_height = method == ClusterMethod.HIERARCHICAL.value and st.session_state["clusters.cut_by_height"]
+    if method in (ClusterMethod.KMEANS.value, ClusterMethod.HIERARCHICAL.value) and not by_height:
         auto_k = st.toggle("Automatic k (elbow + silhouette)", key="clusters.auto_k")
         st.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k", disabled=auto_k)
     if method == ClusterMethod.HIERARCHICAL.value:
+        st.toggle("Cut the tree at a height instead of into k clusters", key="clusters.cut_by_height")
+        if st.session_state["clusters.cut_by_height"]:
+            st.number_input("Cut height (merge distance)", min_value=1e-6, max_value=1e6, step=0.5,
+                            format="%.3f", key="clusters.cut_height")
         st.selectbox("Linkage", [m.value for m in Linkage], key="clusters.linkage")
         st.selectbox(
             "Distance", [m.value for m in Distance], key="clusters.distance",
@@ -272,6 +287,7 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
         min_samples=int(state["clusters.min_samples"]),
         linkage=Linkage(state["clusters.linkage"]),
         distance=Distance(state["clusters.distance"]),
+        cut_distance=float(state["clusters.cut_height"]) if by_height else None,
     )
     reduction_cfg = ReductionConfig(Reduction(reduction), int(state["clusters.perplexity"]),
                                     int(state["clusters.n_neighbors"]))

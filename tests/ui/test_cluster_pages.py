@@ -91,3 +91,17 @@ def test_all_noise_eps_is_explained():
     assert not at.exception
     assert _metrics(at)["Clusters"] == "0"
     assert any("Every symbol is noise" in i.value for i in at.info)
+
+
+def test_hierarchical_cut_by_height_and_benchmark_choice():
+    at = page("cluster_map.py")
+    at.query_params.update({"map": "pca", "method": "hierarchical", "cutheight": "1", "height": "8"})
+    at.run()
+    assert not at.exception
+    assert at.sidebar.number_input(key="clusters.cut_height").value == 8.0
+    tall = int(_metrics(at)["Clusters"])
+    at.sidebar.number_input(key="clusters.cut_height").set_value(4.0).run()
+    assert int(_metrics(at)["Clusters"]) > tall  # a lower cut splits more
+    at.sidebar.selectbox(key="features.benchmark").set_value("ETH").run()
+    assert not at.exception
+    assert at.query_params["benchmark"] in ("ETH", ["ETH"])

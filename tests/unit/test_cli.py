@@ -111,3 +111,10 @@ def test_cluster_bad_input(tmp_path, args, message):
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cluster_cut_distance(tmp_path):
+    out = tmp_path / "c.csv"
+    done = run("cluster", "--data", "sample", "--method", "hierarchical", "--cut-distance", "1000", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert set(pd.read_csv(out)["cluster"]) == {0}  # above the root: one cluster
