@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cluster_core.warmup import warm_up
+from cluster_core.reduction import warm_up_umap
 
 st.set_page_config(page_title="Crypto behaviour clusters", page_icon=":material/hub:", layout="wide")
-warm_up()  # once per process, in a thread; serve.py starts it earlier, when the server starts
+# serve.py warms everything before serving; under a plain `streamlit run app.py` at least
+# umap-learn's compiled code loads in the background (a tiny fit that shares no data).
+warm_up_umap()
 
 PAGES = [
     st.Page("pages/cluster_map.py", title="Cluster map", icon=":material/scatter_plot:", default=True),
     st.Page("pages/profiles.py", title="Cluster profiles", icon=":material/badge:", url_path="profiles"),
     st.Page("pages/dendrogram.py", title="Dendrogram", icon=":material/account_tree:", url_path="dendrogram"),
     st.Page("pages/diagnostics.py", title="Diagnostics", icon=":material/monitoring:", url_path="diagnostics"),
+    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/pie_chart:", url_path="portfolio"),
+    st.Page("pages/backtest.py", title="Backtest", icon=":material/trending_up:", url_path="backtest"),
+    st.Page("pages/peers.py", title="Peers", icon=":material/group:", url_path="peers"),
+    st.Page("pages/stability.py", title="Stability", icon=":material/timeline:", url_path="stability"),
     st.Page("pages/features.py", title="Features", icon=":material/tune:", url_path="features"),
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]

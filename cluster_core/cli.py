@@ -18,8 +18,9 @@ from cluster_core.data import DataSource, MarketData, SampleName, load_file, loa
 from cluster_core.errors import ClusterCoreError, ParameterError
 from cluster_core.export import to_csv_bytes
 from cluster_core.features import FeatureConfig, Flag, MarketMode, PrepConfig, Scaling, compute_features
-from cluster_core.pipeline import UniverseConfig, run_clustering
+from cluster_core.pipeline import UniverseConfig, run_backtest, run_clustering
 from cluster_core.reduction import Reduction, ReductionConfig
+from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
 
 __all__ = ["main"]
 
@@ -107,6 +108,36 @@ def _cluster(args: argparse.Namespace) -> str:
     )
 
 
+def _backtest(args: argparse.Namespace) -> str:
+    data = _load(args.data)
+    features = FeatureConfig(
+        lookback_days=args.lookback_days, benchmark=args.benchmark, min_coverage=args.min_coverage,
+        market_mode=args.market_mode,
+    )
+    universe = UniverseConfig(tuple(Flag(f) for f in args.exclude))
+    clustering = ClusterConfig(method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples)
+    config = BacktestConfig(strategy=args.strategy, cost_bps=args.cost_bps, per_cluster=args.per_cluster,
+                            top_n=args.top_n, rule=args.rule, weighting=args.weighting)
+
+    def progress(done: int, total: int, month: str, status: str) -> None:
+        print(f"\r{done}/{total} {month}: {status}   ", end="", file=sys.stderr, flush=True)
+
+    interactive = sys.stderr.isatty()
+    result = run_backtest(data, features, universe, PrepConfig(), clustering, config,
+                          progress=progress if interactive else None)
+    if interactive:
+        print(file=sys.stderr)
+    table = result.csv_table().assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d %H:%M"))
+    _write(table, args.out)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    m = result.metrics.loc["strategy"]
+    return (
+        f"wrote {len(table)} monthly rebalances to {args.out}; CAGR {m['CAGR']:.1%}, Sharpe {m['sharpe']:.2f}, "
+        f"max drawdown {m['max_drawdown']:.1%} (BTC: CAGR {result.metrics.loc['BTC', 'CAGR']:.1%})"
+    )
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
     parser.add_argument("--lookback-days", type=int, default=90, help="window length in days (default 90)")
@@ -152,6 +183,27 @@ def build_parser() -> argparse.ArgumentParser:
     clusters.add_argument("--reduction", default="pca", choices=[m.value for m in Reduction])
     clusters.add_argument("--out", required=True, help="output CSV path")
     clusters.set_defaults(run=_cluster)
+
+    backtest = sub.add_parser("backtest", help="monthly walk-forward with re-clustering -> CSV")
+    backtest.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
+    backtest.add_argument("--strategy", default="diversified", choices=[s.value for s in Strategy])
+    backtest.add_argument("--rebalance", default="monthly", choices=["monthly"], help="rebalance frequency")
+    backtest.add_argument("--lookback-days", type=int, default=90)
+    backtest.add_argument("--benchmark", default="BTC")
+    backtest.add_argument("--min-coverage", type=float, default=0.8)
+    backtest.add_argument("--market-mode", default=MarketMode.RAW.value, choices=[m.value for m in MarketMode])
+    backtest.add_argument("--method", default="kmeans", choices=[m.value for m in ClusterMethod])
+    backtest.add_argument("--k", type=_auto_or(int, "--k"), default=None, help="number of clusters or auto")
+    backtest.add_argument("--eps", type=_auto_or(float, "--eps"), default=None, help="DBSCAN radius or auto")
+    backtest.add_argument("--min-samples", type=int, default=3)
+    backtest.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag])
+    backtest.add_argument("--cost-bps", type=float, default=10.0, help="cost in bps of turnover (default 10)")
+    backtest.add_argument("--per-cluster", type=int, default=1, help="diversified: symbols per cluster")
+    backtest.add_argument("--top-n", type=int, default=1, help="rotation: symbols held from the top cluster")
+    backtest.add_argument("--rule", default="sharpe", choices=[r.value for r in PickRule])
+    backtest.add_argument("--weighting", default="equal", choices=[w.value for w in Weighting])
+    backtest.add_argument("--out", required=True, help="output CSV path")
+    backtest.set_defaults(run=_backtest)
     return parser
 
 

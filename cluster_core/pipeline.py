@@ -6,13 +6,14 @@ directly. Nothing here draws anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from cluster_core._typing import ProgressCallback
 from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, fit_clusters
 from cluster_core.data import MarketData
-from cluster_core.errors import ParameterError
+from cluster_core.errors import ClusterCoreError, DataError, ParameterError
 from cluster_core.features import (
     FeatureConfig,
     FeatureSet,
@@ -26,6 +27,15 @@ from cluster_core.features import (
 )
 from cluster_core.interpretation import ClusterProfile, profile_clusters
 from cluster_core.reduction import Embedding, ReductionConfig, reduce_2d
+from cluster_core.strategies import (
+    BacktestConfig,
+    BacktestResult,
+    equity_curves,
+    performance_metrics,
+    rebalance_dates,
+    simulate,
+    target_weights,
+)
 
 __all__ = [
     "ClusterResult",
@@ -35,6 +45,7 @@ __all__ = [
     "cluster",
     "embed",
     "prepare",
+    "run_backtest",
     "run_clustering",
     "run_features",
     "window_returns",
@@ -175,3 +186,55 @@ def run_clustering(
     prepared = prepare(view, prep)
     fitted = cluster(data, view, prepared, clustering)
     return assemble(view, prepared, fitted, embed(prepared, reduction))
+
+
+def run_backtest(
+    data: MarketData,
+    features: FeatureConfig | None = None,
+    universe: UniverseConfig | None = None,
+    prep: PrepConfig | None = None,
+    clustering: ClusterConfig | None = None,
+    config: BacktestConfig | None = None,
+    progress: ProgressCallback | None = None,
+) -> BacktestResult:
+    """Walk forward month by month, deciding at each month end from bars up to it only.
+
+    At every month end (see :func:`cluster_core.strategies.rebalance_dates`) the features
+    are computed with ``as_of`` = that bar, the universe choices applied, the clustering
+    refitted with the current settings and the holdings chosen
+    (:func:`cluster_core.strategies.target_weights`); they are held until the next month
+    end, net of costs (:func:`cluster_core.strategies.simulate`). A month where no
+    clustering is possible is held in cash, with a note.
+
+    Raises
+    ------
+    DataError
+        Fewer than two month ends after the first lookback window.
+    """
+    cfg = (config or BacktestConfig()).validated()
+    fcfg = features or FeatureConfig()
+    dates = rebalance_dates(data, fcfg.lookback_days)
+    if len(dates) < 2:
+        raise DataError(
+            f"A monthly walk-forward needs at least 2 month ends after the first {fcfg.lookback_days}-day window; "
+            f"the data has {len(dates)}. Shorten the lookback or load more history."
+        )
+    decisions, labels, names, universes, notes = [], {}, {}, {}, []
+    for i, date in enumerate(dates):
+        try:
+            view = run_features(data, replace(fcfg, as_of=date), universe)
+            prepared = prepare(view, prep)
+            fit = cluster(data, view, prepared, clustering)
+            profile = profile_clusters(view.features.X, fit.labels)
+            target = target_weights(cfg, view.features.X, prepared.Z, fit.labels, profile.names)
+            labels[date], names[date], universes[date] = fit.labels, profile.names, list(view.features.X.index)
+        except ClusterCoreError as exc:
+            target = pd.Series(dtype="float64")
+            notes.append(f"{date:%Y-%m-%d}: held cash ({exc})")
+        decisions.append((date, target))
+        if progress is not None:
+            progress(i + 1, len(dates), f"{date:%Y-%m}", f"{len(target)} holding(s)")
+    rows = simulate(data.close, decisions, data.end, cfg.cost_bps)
+    rows["n_clusters"] = [int(labels[d][labels[d] >= 0].nunique()) if d in labels else 0 for d in rows["date"]]
+    curves = equity_curves(data, rows, universes)
+    return BacktestResult(rows, curves, performance_metrics(curves, rows), labels, names, tuple(notes))

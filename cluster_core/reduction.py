@@ -132,6 +132,7 @@ def _umap(X: np.ndarray, n_neighbors: int, seed: int) -> np.ndarray:
 
 
 _UMAP_MODULE: list[object] = []
+_UMAP_LOCK = threading.Lock()
 
 
 def _load_umap() -> object:
@@ -142,8 +143,13 @@ def _load_umap() -> object:
     ``pynndescent`` (kept in ``.cache/numba``) makes a new process's first fit load the
     machine code instead: about 2 s including the import.
     """
-    if _UMAP_MODULE:
-        return _UMAP_MODULE[0]
+    with _UMAP_LOCK:  # one thread imports and switches caching on; others wait for it
+        if not _UMAP_MODULE:
+            _UMAP_MODULE.append(_import_umap())
+    return _UMAP_MODULE[0]
+
+
+def _import_umap() -> object:
     folder = Path(__file__).resolve().parent.parent / ".cache" / "numba"
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))
@@ -161,7 +167,6 @@ def _load_umap() -> object:
                         obj.enable_caching()
                     except (TypeError, ValueError, RuntimeError):  # a function numba cannot cache: compiled each time
                         continue
-    _UMAP_MODULE.append(umap)
     return umap
 
 

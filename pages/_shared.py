@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +49,11 @@ from cluster_core.pipeline import (
     cluster,
     embed,
     prepare,
+    run_backtest,
     run_features,
 )
 from cluster_core.reduction import Embedding, Reduction, ReductionConfig
+from cluster_core.strategies import BacktestConfig, BacktestResult, PickRule, Strategy, Weighting
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
 _STORE = "_persisted"
@@ -120,6 +125,14 @@ PARAMS = (
     Param("clusters.distance", "distance", Distance.FEATURES.value, lambda t: Distance(t).value),
     Param("clusters.reduction", "map", Reduction.UMAP.value, lambda t: Reduction(t).value),
     Param("clusters.perplexity", "perplexity", 30, _clamp_int(2, 100)),
+    Param("act.per_cluster", "pick", 1, _clamp_int(1, 3)),
+    Param("act.rule", "rule", PickRule.SHARPE.value, lambda t: PickRule(t).value),
+    Param("act.weighting", "weighting", Weighting.EQUAL.value, lambda t: Weighting(t).value),
+    Param("act.include_noise", "noise", False, _parse_bool, lambda b: "1" if b else "0"),
+    Param("act.strategy", "strategy", Strategy.DIVERSIFIED.value, lambda t: Strategy(t).value),
+    Param("act.cost_bps", "cost", 10.0, lambda t: min(1000.0, max(0.0, float(t)))),
+    Param("act.top_n", "topn", 1, _clamp_int(1, 10)),
+    Param("act.peer_z", "peerz", 1.5, lambda t: min(5.0, max(0.0, float(t)))),
     Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
 )
 METHOD_LABELS = {
@@ -335,11 +348,44 @@ def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
     return data
 
 
-@st.cache_data(max_entries=4, show_spinner=False, ttl=3600)
+class _ProgressCache:
+    """A small process-wide LRU for long engine calls that report progress.
+
+    ``st.cache_data`` replays the elements a cached function drew; a progress bar drawn
+    into a placeholder from outside the function cannot be replayed on a cache hit, so
+    these calls are memoised here instead (results are immutable values).
+    """
+
+    def __init__(self, size: int, ttl: float | None = None) -> None:
+        self.size, self.ttl = size, ttl
+        self.items: OrderedDict[object, tuple[float, object]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: object, compute: Callable[[], object]) -> object:
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is not None and (self.ttl is None or time.monotonic() - hit[0] < self.ttl):
+                self.items.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self.lock:
+            self.items[key] = (time.monotonic(), value)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_YAHOO_CACHE = _ProgressCache(size=4, ttl=3600)
+_BACKTEST_CACHE = _ProgressCache(size=8)
+
+
 def _cached_yahoo(tickers: tuple[str, ...], days: int, nonce: int, _progress: Callable | None = None) -> YahooResult:
-    result = load_yahoo(list(tickers), days=days, cache_dir=CACHE_DIR, progress=_progress)
-    _ = result.data.fingerprint
-    return result
+    def compute() -> YahooResult:
+        result = load_yahoo(list(tickers), days=days, cache_dir=CACHE_DIR, progress=_progress)
+        _ = result.data.fingerprint
+        return result
+
+    return _YAHOO_CACHE.get((tickers, days, nonce), compute)
 
 
 def _yahoo() -> YahooResult:
@@ -456,6 +502,60 @@ def stability(session: Session, result: ClusterResult) -> pd.Series:
     """Sub-sampling stability per cluster (cached)."""
     key = (session.data.fingerprint, session.features, session.universe, session.prep, session.clustering)
     return _cached_stability(*key, _prepared=result.prepared, _clustering=result.clustering)
+
+
+def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool = False) -> BacktestConfig:
+    """Page-level controls of the strategy pages (kept across pages and in the URL)."""
+    cols = st.columns(4)
+    if backtest:
+        cols[0].selectbox("Strategy", [s.value for s in Strategy], key="act.strategy",
+                          help="diversified: 1-2 symbols per cluster; "
+                          "rotation: best symbols of the best-momentum cluster")
+        cols[1].number_input("Cost (bps of turnover)", 0.0, 1000.0, step=5.0, key="act.cost_bps")
+    strategy = st.session_state["act.strategy"]
+    if picks or (backtest and strategy == Strategy.DIVERSIFIED.value):
+        cols[2 if backtest else 0].selectbox("Per cluster", [1, 2, 3], key="act.per_cluster")
+        cols[3 if backtest else 1].selectbox("Pick by", [r.value for r in PickRule], key="act.rule")
+        if picks:
+            cols[2].selectbox("Weights", [w.value for w in Weighting], key="act.weighting")
+            cols[3].toggle("Include noise", key="act.include_noise")
+    elif backtest:
+        cols[2].number_input("Symbols held", 1, 10, key="act.top_n")
+    if peers:
+        cols[0].slider("Leader z-score above", 0.5, 4.0, step=0.1, key="act.peer_z")
+    _sync_state()
+    state = st.session_state
+    return BacktestConfig(strategy=Strategy(strategy), cost_bps=float(state["act.cost_bps"]),
+                          per_cluster=int(state["act.per_cluster"]), top_n=int(state["act.top_n"]),
+                          rule=PickRule(state["act.rule"]), weighting=Weighting(state["act.weighting"]),
+                          include_noise=bool(state["act.include_noise"]))
+
+
+def _cached_backtest(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
+                     clustering: ClusterConfig, config: BacktestConfig, _data: MarketData,
+                     _progress: Callable | None = None) -> BacktestResult:
+    key = (fp, features, universe, prep, clustering, config)
+    return _BACKTEST_CACHE.get(key, lambda: run_backtest(_data, features, universe, prep, clustering, config,
+                                                         progress=_progress))
+
+
+def backtest_result(session: Session, config: BacktestConfig) -> BacktestResult:
+    """Walk-forward result for the current settings (cached), with a progress bar while it runs."""
+    bar = st.empty()
+
+    def progress(done: int, total: int, month: str, status: str) -> None:
+        bar.progress(done / total, text=f"Walk-forward: re-clustering at {month} ({done}/{total})")
+
+    try:
+        result = _cached_backtest(session.data.fingerprint, session.features, session.universe, session.prep,
+                                  session.clustering, config, _data=session.data, _progress=progress)
+    except ClusterCoreError as exc:
+        bar.empty()
+        st.error(str(exc))
+        st.stop()
+        raise
+    bar.empty()
+    return result
 
 
 def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:

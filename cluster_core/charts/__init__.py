@@ -8,11 +8,23 @@ from cluster_core.charts._clusters import (
 )
 from cluster_core.charts._data import plot_coverage, plot_feature_scatter, plot_prices
 from cluster_core.charts._diagnostics import plot_k_curve, plot_k_distance, plot_silhouette
+from cluster_core.charts._strategies import (
+    plot_ari_over_time,
+    plot_equity,
+    plot_laggards,
+    plot_migrations,
+    plot_sector_crosstab,
+)
 from cluster_core.charts._style import PALETTE, cluster_colour
 
 __all__ = [
     "PALETTE",
     "cluster_colour",
+    "plot_ari_over_time",
+    "plot_equity",
+    "plot_laggards",
+    "plot_migrations",
+    "plot_sector_crosstab",
     "plot_cluster_map",
     "plot_correlation_heatmap",
     "plot_coverage",

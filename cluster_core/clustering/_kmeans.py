@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import warnings
 from collections import OrderedDict
 
@@ -29,6 +30,7 @@ def kmeans_labels(Z: FloatArray, n_clusters: int, random_state: int) -> tuple[In
 
 _CURVES: OrderedDict[tuple[str, int], pd.DataFrame] = OrderedDict()
 _CURVES_MAX = 16
+_CURVES_LOCK = threading.Lock()
 
 
 def k_curve(Z: FloatArray, random_state: int) -> pd.DataFrame:
@@ -39,13 +41,16 @@ def k_curve(Z: FloatArray, random_state: int) -> pd.DataFrame:
     back re-uses them. A copy is returned.
     """
     key = (hashlib.blake2b(np.ascontiguousarray(Z).tobytes(), digest_size=16).hexdigest(), random_state)
-    if key in _CURVES:
-        _CURVES.move_to_end(key)
-        return _CURVES[key].copy()
+    with _CURVES_LOCK:
+        cached = _CURVES.get(key)
+        if cached is not None:
+            _CURVES.move_to_end(key)
+            return cached.copy()
     curve = _k_curve(Z, random_state)
-    _CURVES[key] = curve
-    while len(_CURVES) > _CURVES_MAX:
-        _CURVES.popitem(last=False)
+    with _CURVES_LOCK:
+        _CURVES[key] = curve
+        while len(_CURVES) > _CURVES_MAX:
+            _CURVES.popitem(last=False)
     return curve.copy()
 
 

@@ -120,3 +120,23 @@ def test_sidebar_state_survives_page_switch_and_lives_in_url(page):
     _wait_ready(page)
     expect(page.get_by_label("Lookback (days)", exact=True)).to_have_value("60")
     assert "lookback=60" in page.url and "exclude=pegged" in page.url
+
+
+@pytest.mark.parametrize(("title", "heading", "download"), [
+    ("Portfolio", "Diversified portfolio", "Download portfolio CSV"),
+    ("Backtest", "Backtest", "Download backtest CSV"),
+    ("Peers", "Peer laggards", None),
+    ("Stability", "Cluster stability", "Download stability CSV"),
+])
+def test_strategy_pages_render_and_export(page, title, heading, download):
+    page.goto(page.base_url + "/?map=pca&autok=0&k=6")
+    _wait_ready(page)
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible(timeout=LOAD)
+    _wait_ready(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / f"{title.lower()}.png"))
+    if download:
+        with page.expect_download(timeout=LOAD) as info:
+            page.get_by_role("button", name=download).click()
+        assert info.value.suggested_filename.endswith(".csv")

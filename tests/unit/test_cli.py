@@ -118,3 +118,17 @@ def test_cluster_cut_distance(tmp_path):
     done = run("cluster", "--data", "sample", "--method", "hierarchical", "--cut-distance", "1000", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert set(pd.read_csv(out)["cluster"]) == {0}  # above the root: one cluster
+
+
+def test_backtest_csv_contract(tmp_path):
+    out = tmp_path / "backtest.csv"
+    done = run("backtest", "--data", "sample", "--strategy", "rotation", "--rebalance", "monthly", "--k", "6",
+               "--cost-bps", "10", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["date", "holdings", "weights", "period_return", "equity"]
+    assert len(table) == 29
+    assert table["equity"].iloc[-1] == pytest.approx((1 + table["period_return"]).prod(), rel=1e-9)
+    assert "monthly rebalances" in done.stdout
+    bad = run("backtest", "--data", "sample", "--cost-bps", "-5", "--out", str(out))
+    assert bad.returncode == 2 and "`cost_bps`" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

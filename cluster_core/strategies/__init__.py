@@ -1,0 +1,37 @@
+"""Acting on clusters: diversified picks, walk-forward backtests, peer laggards, stability, sectors."""
+
+from cluster_core.strategies._backtest import (
+    BACKTEST_COLUMNS,
+    BacktestConfig,
+    BacktestResult,
+    Strategy,
+    equity_curves,
+    performance_metrics,
+    rebalance_dates,
+    simulate,
+    target_weights,
+)
+from cluster_core.strategies._peers import LAGGARD_COLUMNS, peer_laggards
+from cluster_core.strategies._portfolio import PickRule, Weighting, compare_portfolios, diversified_picks
+from cluster_core.strategies._stability import align_labels, compare_with_sectors, stability_over_time
+
+__all__ = [
+    "BACKTEST_COLUMNS",
+    "LAGGARD_COLUMNS",
+    "BacktestConfig",
+    "BacktestResult",
+    "PickRule",
+    "Strategy",
+    "Weighting",
+    "align_labels",
+    "compare_portfolios",
+    "compare_with_sectors",
+    "diversified_picks",
+    "equity_curves",
+    "peer_laggards",
+    "performance_metrics",
+    "rebalance_dates",
+    "simulate",
+    "stability_over_time",
+    "target_weights",
+]

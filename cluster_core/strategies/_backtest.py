@@ -1,0 +1,261 @@
+"""Walk-forward monthly backtests: re-cluster at every month end on data up to it, hold a month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from cluster_core._validation import check_enum, check_float, check_int
+from cluster_core.data import MarketData
+from cluster_core.strategies._portfolio import PickRule, Weighting, diversified_picks
+
+__all__ = [
+    "BACKTEST_COLUMNS",
+    "BacktestConfig",
+    "BacktestResult",
+    "Strategy",
+    "equity_curves",
+    "performance_metrics",
+    "rebalance_dates",
+    "simulate",
+    "target_weights",
+]
+
+BACKTEST_COLUMNS = ("date", "holdings", "weights", "period_return", "equity")
+MONTHS_PER_YEAR = 12
+
+
+class Strategy(StrEnum):
+    """What is held between two rebalances."""
+
+    DIVERSIFIED = "diversified"  # one or two symbols per cluster
+    ROTATION = "rotation"  # the best symbols of the cluster with the best momentum
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    """Parameters of :func:`run_backtest` (hashable).
+
+    Parameters
+    ----------
+    strategy : Strategy, default="diversified"
+    cost_bps : float, default=10.0
+        Transaction cost in basis points of turnover (sum of absolute weight changes).
+    per_cluster : int, default=1
+        Diversified: symbols picked per cluster.
+    top_n : int, default=1
+        Rotation: symbols held from the top cluster.
+    rule : PickRule, default="sharpe"
+    weighting : Weighting, default="equal"
+    include_noise : bool, default=False
+    """
+
+    strategy: Strategy = Strategy.DIVERSIFIED
+    cost_bps: float = 10.0
+    per_cluster: int = 1
+    top_n: int = 1
+    rule: PickRule = PickRule.SHARPE
+    weighting: Weighting = Weighting.EQUAL
+    include_noise: bool = False
+
+    def validated(self) -> BacktestConfig:
+        """Return a checked copy; raise :class:`ParameterError` with the rule broken."""
+        return BacktestConfig(
+            strategy=check_enum("strategy", self.strategy, Strategy),
+            cost_bps=check_float("cost_bps", self.cost_bps, 0.0, 1000.0),
+            per_cluster=check_int("per_cluster", self.per_cluster, 1, 10),
+            top_n=check_int("top_n", self.top_n, 1, 50),
+            rule=check_enum("rule", self.rule, PickRule),
+            weighting=check_enum("weighting", self.weighting, Weighting),
+            include_noise=bool(self.include_noise),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """Outputs of a walk-forward backtest.
+
+    Attributes
+    ----------
+    rows : DataFrame
+        The ``backtest.csv`` contract (``date, holdings, weights, period_return, equity``)
+        plus ``period_end``, ``turnover``, ``cost``, ``n_clusters``.
+    curves : DataFrame
+        Index = period ends (first row = the first rebalance date, equity 1), columns
+        ``strategy``, ``BTC``, ``equal_weight`` equity.
+    metrics : DataFrame
+        CAGR, volatility, Sharpe, Sortino, max drawdown, turnover, hit rate per curve.
+    labels : dict of Timestamp to Series
+        Cluster per symbol at each rebalance date.
+    names : dict of Timestamp to Series
+        Cluster names at each rebalance date.
+    notes : tuple of str
+    """
+
+    rows: pd.DataFrame
+    curves: pd.DataFrame
+    metrics: pd.DataFrame
+    labels: dict[pd.Timestamp, pd.Series]
+    names: dict[pd.Timestamp, pd.Series]
+    notes: tuple[str, ...] = field(default=())
+
+    def csv_table(self) -> pd.DataFrame:
+        """Return the DESIGN.md ``backtest.csv`` columns only."""
+        return self.rows[list(BACKTEST_COLUMNS)]
+
+
+def rebalance_dates(data: MarketData, lookback_days: int) -> list[pd.Timestamp]:
+    """Return the last bar of every calendar month whose lookback fits in the data, before the last bar."""
+    index = data.close.index
+    month_end = pd.Series(index, index=index).groupby(index.tz_convert(None).to_period("M")).max()
+    first_ok = index[0] + pd.Timedelta(days=lookback_days)
+    return [d for d in month_end if first_ok <= d < index[-1]]
+
+
+def simulate(
+    close: pd.DataFrame,
+    decisions: list[tuple[pd.Timestamp, pd.Series]],
+    end: pd.Timestamp,
+    cost_bps: float,
+) -> pd.DataFrame:
+    """Account for a sequence of target weights: drift, turnover, costs, returns, equity.
+
+    Parameters
+    ----------
+    close : DataFrame
+        Closes (bars x symbols).
+    decisions : list of (date, weights)
+        Target weights (summing to 1, or empty for cash) decided at each date, ascending.
+    end : Timestamp
+        End of the last holding period.
+    cost_bps : float
+        Cost in basis points of turnover, charged at the start of each period.
+
+    Returns
+    -------
+    DataFrame
+        One row per decision: ``date``, ``period_end``, ``holdings``, ``weights``,
+        ``turnover``, ``cost``, ``gross_return``, ``period_return``, ``equity``.
+
+    Notes
+    -----
+    A symbol's return over a period is ``close(end) / close(start) - 1``, each the last
+    close at or before that time; one that stops trading exits at its last close.
+    Turnover is ``sum |target - drifted previous weights|`` (the first rebalance buys
+    everything: turnover 1); ``period_return = gross_return - turnover * cost_bps / 1e4``.
+    """
+    rows = []
+    drifted = pd.Series(dtype=np.float64)
+    equity = 1.0
+    for i, (date, target) in enumerate(decisions):
+        period_end = decisions[i + 1][0] if i + 1 < len(decisions) else end
+        symbols = list(target.index)
+        growth = _returns(close, symbols, date, period_end)
+        union = target.index.union(drifted.index)
+        turnover = float((target.reindex(union, fill_value=0.0) - drifted.reindex(union, fill_value=0.0)).abs().sum())
+        cost = turnover * cost_bps / 1e4
+        gross = float((target * growth).sum()) if len(target) else 0.0
+        period_return = gross - cost
+        equity *= 1.0 + period_return
+        rows.append(
+            {
+                "date": date,
+                "period_end": period_end,
+                "holdings": ";".join(symbols),
+                "weights": ";".join(f"{w:.6f}" for w in target.to_numpy()),
+                "turnover": turnover,
+                "cost": cost,
+                "gross_return": gross,
+                "period_return": period_return,
+                "equity": equity,
+            }
+        )
+        drifted = (target * (1 + growth) / (1 + gross)) if len(target) and gross > -1 else pd.Series(dtype=np.float64)
+    return pd.DataFrame(rows)
+
+
+def _price_at(close: pd.DataFrame, symbols: list[str], when: pd.Timestamp) -> pd.Series:
+    """Last close at or before ``when`` of each symbol (NaN if it never traded before)."""
+    last = int(close.index.searchsorted(when, side="right")) - 1
+    if last < 0:
+        return pd.Series(np.nan, index=symbols)
+    cols = close.columns.get_indexer(symbols)
+    block = close.to_numpy().T[cols, : last + 1][:, ::-1]  # symbol-major view, newest bar first
+    seen = ~np.isnan(block)
+    first = seen.argmax(axis=1)
+    values = block[np.arange(len(cols)), first]
+    return pd.Series(np.where(seen.any(axis=1), values, np.nan), index=symbols)
+
+
+def _returns(close: pd.DataFrame, symbols: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    if not symbols:
+        return pd.Series(dtype=np.float64)
+    growth = _price_at(close, symbols, end) / _price_at(close, symbols, start) - 1.0
+    return growth.fillna(0.0)
+
+
+def target_weights(
+    cfg: BacktestConfig, X: pd.DataFrame, Z: pd.DataFrame, labels: pd.Series, names: pd.Series
+) -> pd.Series:
+    """Weights to hold after a rebalance (index symbol, summing to 1; empty = cash).
+
+    Diversified: :func:`diversified_picks`. Rotation: the cluster with the best mean
+    30-day momentum, its ``top_n`` symbols by momentum, equal weights.
+    """
+    if cfg.strategy is Strategy.DIVERSIFIED:
+        picks = diversified_picks(X, Z, labels, names, per_cluster=cfg.per_cluster, rule=cfg.rule,
+                                  weighting=cfg.weighting, include_noise=cfg.include_noise)
+        return pd.Series(picks["weight"].to_numpy(), index=picks["symbol"])
+    momentum = X["momentum_30d"]
+    clustered = labels[labels >= 0]
+    if clustered.empty:
+        return pd.Series(dtype=np.float64)
+    best = momentum.groupby(clustered).mean().idxmax()
+    members = momentum.loc[clustered.index[clustered == best]].dropna().sort_values(ascending=False)
+    chosen = list(members.index[: cfg.top_n])
+    return pd.Series(1.0 / len(chosen), index=chosen) if chosen else pd.Series(dtype=np.float64)
+
+
+def equity_curves(data: MarketData, rows: pd.DataFrame, universes: dict[pd.Timestamp, list[str]]) -> pd.DataFrame:
+    """Strategy equity next to BTC buy-and-hold and an equal-weight portfolio of each month's universe."""
+    start = rows["date"].iloc[0]
+    ends = list(rows["period_end"])
+    strategy = [1.0, *rows["equity"]]
+    btc, ew = [1.0], [1.0]
+    for date, end in zip(rows["date"], ends, strict=True):
+        r_btc = _returns(data.close, ["BTC"], date, end).iloc[0] if "BTC" in data.symbols else np.nan
+        members = universes.get(date, [])
+        r_ew = float(_returns(data.close, members, date, end).mean()) if members else 0.0
+        btc.append(btc[-1] * (1 + r_btc))
+        ew.append(ew[-1] * (1 + r_ew))
+    index = pd.DatetimeIndex([start, *ends], name="date")
+    return pd.DataFrame({"strategy": strategy, "BTC": btc, "equal_weight": ew}, index=index)
+
+
+def performance_metrics(curves: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CAGR, annualised vol, Sharpe, Sortino, max drawdown, hit rate (and turnover) per equity curve.
+
+    Period returns are the curve's monthly steps; annualisation uses 12 periods a year;
+    CAGR uses calendar days between the first and last point.
+    """
+    out = {}
+    years = (curves.index[-1] - curves.index[0]) / pd.Timedelta(days=365.25)
+    for name in curves.columns:
+        equity = curves[name]
+        r = equity.pct_change().dropna()
+        downside = np.sqrt((np.minimum(r, 0) ** 2).mean())
+        out[name] = {
+            "CAGR": float(equity.iloc[-1] ** (1 / years) - 1) if years > 0 and equity.iloc[-1] > 0 else np.nan,
+            "volatility": float(r.std(ddof=1) * np.sqrt(MONTHS_PER_YEAR)),
+            "sharpe": float(r.mean() / r.std(ddof=1) * np.sqrt(MONTHS_PER_YEAR)) if r.std(ddof=1) > 0 else 0.0,
+            "sortino": float(r.mean() * MONTHS_PER_YEAR / (downside * np.sqrt(MONTHS_PER_YEAR)))
+            if downside > 0
+            else 0.0,
+            "max_drawdown": float((equity / equity.cummax() - 1).min()),
+            "hit_rate": float((r > 0).mean()),
+            "avg_turnover": float(rows["turnover"].mean()) if rows is not None and name == "strategy" else np.nan,
+        }
+    return pd.DataFrame.from_dict(out, orient="index").rename_axis("curve")

@@ -1,0 +1,40 @@
+"""Backtest: monthly walk-forward with re-clustering, costs, equity against BTC and equal weight."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cluster_core.charts import plot_equity
+from pages._shared import action_widgets, backtest_result, download_csv, setup_page, show_messages
+
+session = setup_page()
+config = action_widgets(backtest=True)
+
+st.title("Backtest")
+st.caption("At every month end: features from bars up to that bar only, universe choices, re-clustering with the "
+           f"sidebar settings ({session.clustering.method.value}), holdings chosen and held one month, "
+           f"{config.cost_bps:g} bps of turnover in costs. Lookback {session.features.lookback_days} days.")
+show_messages(session.messages)
+result = backtest_result(session, config)
+for note in result.notes:
+    st.warning(note)
+
+metrics = result.metrics
+cols = st.columns(5)
+strategy = metrics.loc["strategy"]
+cols[0].metric("CAGR", f"{strategy['CAGR']:.1%}", f"{strategy['CAGR'] - metrics.loc['BTC', 'CAGR']:+.1%} vs BTC")
+cols[1].metric("Sharpe", f"{strategy['sharpe']:.2f}")
+cols[2].metric("Max drawdown", f"{strategy['max_drawdown']:.1%}")
+cols[3].metric("Avg turnover", f"{strategy['avg_turnover']:.0%}")
+cols[4].metric("Rebalances", len(result.rows))
+
+st.plotly_chart(plot_equity(result.curves), width="stretch", key="backtest.equity")
+st.dataframe(metrics, width="stretch", key="backtest.metrics", column_config={
+    name: st.column_config.NumberColumn(name, format="percent")
+    for name in ("CAGR", "volatility", "max_drawdown", "hit_rate", "avg_turnover")
+})
+st.subheader("Rebalances")
+st.dataframe(result.rows, hide_index=True, width="stretch", key="backtest.rows")
+download_csv(result.csv_table(), "backtest.csv", "Download backtest CSV", key="backtest.download")
+st.caption("period_return is over the holding period that starts at date, after costs; a symbol that stops "
+           "trading exits at its last close (delisted coins stay in the history: no survivorship bias).")

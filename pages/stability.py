@@ -1,0 +1,47 @@
+"""Stability: how clusters change month to month, and how they compare with sectors."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cluster_core.charts import plot_ari_over_time, plot_migrations, plot_sector_crosstab
+from cluster_core.data import load_sectors
+from cluster_core.strategies import BacktestConfig, compare_with_sectors, stability_over_time
+from pages._shared import backtest_result, cluster_result, download_csv, setup_page, show_messages
+
+session = setup_page()
+
+st.title("Cluster stability")
+st.caption("The sidebar's clustering refitted at every month end on data up to it; labels aligned month to month "
+           "by the Hungarian method on shared members.")
+show_messages(session.messages)
+history = backtest_result(session, BacktestConfig())
+table, aligned = stability_over_time(history.labels)
+dates = sorted(aligned)
+st.plotly_chart(plot_ari_over_time(table), width="stretch", key="stability.ari")
+cols = st.columns(3)
+cols[0].metric("Median ARI vs previous month", f"{table['ari_vs_previous'].median():.2f}")
+cols[1].metric("Months", len(table))
+cols[2].metric("Changed group last month", int(table["n_changed"].iloc[-1]))
+if len(dates) >= 2:
+    st.subheader(f"Migrations {dates[-2]:%Y-%m} → {dates[-1]:%Y-%m}")
+    st.plotly_chart(plot_migrations(aligned[dates[-2]], aligned[dates[-1]], history.names[dates[-2]],
+                                    history.names[dates[-1]]), width="stretch", key="stability.sankey")
+    st.write("Changed group this month: " + (table["changed"].iloc[-1] or "none"))
+download_csv(table, "stability.csv", "Download stability CSV", key="stability.download")
+
+st.subheader("Clusters against sectors")
+if "bundled" not in session.data.source:
+    st.info("Sector labels ship with the bundled data only.")
+else:
+    result = cluster_result(session)
+    comparison = compare_with_sectors(result.clustering.labels, result.profile.names, load_sectors())
+    cols = st.columns(2)
+    cols[0].metric("Adjusted Rand index", f"{comparison['ari']:.2f}",
+                   help="0 = unrelated to sectors, 1 = the same grouping")
+    cols[1].metric("Adjusted mutual information", f"{comparison['ami']:.2f}")
+    st.plotly_chart(plot_sector_crosstab(comparison["crosstab"]), width="stretch", key="stability.sectors")
+    st.markdown("**Behaving unlike their sector** (not in the cluster most of their sector is in):")
+    st.dataframe(comparison["departures"], hide_index=True, width="stretch", key="stability.departures")
+    download_csv(comparison["departures"], "sector_departures.csv", "Download departures CSV",
+                 key="stability.download_departures")
