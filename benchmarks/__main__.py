@@ -8,7 +8,7 @@ import sys
 
 from benchmarks._harness import render
 
-SUITES = ["bench_data", "bench_features", "bench_clustering"]
+SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest"]
 
 
 def main(argv: list[str]) -> int:

@@ -171,13 +171,15 @@ def _assign_names(traits: dict[int, Traits]) -> tuple[dict[int, str], dict[int, 
         if c in names:
             continue
         z = traits[c].z.dropna()
+        label, why = f"Group {c}", "no feature sets it apart"
         for feature in z.abs().sort_values(ascending=False).index:
-            label = f"{'High' if z[feature] > 0 else 'Low'} {_PLAIN.get(feature, feature)} group"
-            if label not in taken:
+            candidate = f"{'High' if z[feature] > 0 else 'Low'} {_PLAIN.get(feature, feature)} group"
+            if candidate not in taken:
+                label, why = candidate, f"most distinctive: {feature} z = {z[feature]:+.1f}"
                 break
-        else:
-            label = f"Group {c}"
-        names[c], reasons[c] = label, _reason(traits[c], f"most distinctive: {feature} z = {z[feature]:+.1f}")
+        while label in taken:  # "Group 3" can only clash with itself, but stay unique whatever happens
+            label += "'"
+        names[c], reasons[c] = label, _reason(traits[c], why)
         taken.add(label)
     return names, reasons
 
