@@ -8,9 +8,8 @@ from cluster_core.charts import plot_equity
 from pages._shared import action_widgets, backtest_result, download_csv, setup_page, show_messages
 
 session = setup_page()
-config = action_widgets(backtest=True)
-
 st.title("Backtest")
+config = action_widgets(backtest=True)
 st.caption("At every month end: features from bars up to that bar only, universe choices, re-clustering with the "
            f"sidebar settings ({session.clustering.method.value}), holdings chosen and held one month, "
            f"{config.cost_bps:g} bps of turnover in costs. Lookback {session.features.lookback_days} days.")

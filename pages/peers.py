@@ -10,10 +10,10 @@ from pages._shared import action_widgets, cluster_result, download_csv, setup_pa
 
 session = setup_page()
 result = cluster_result(session)
-action_widgets(peers=True)
-threshold = float(st.session_state["act.peer_z"])
 
 st.title("Peer laggards")
+action_widgets(peers=True)
+threshold = float(st.session_state["act.peer_z"])
 st.caption(f"A leader's 30-day momentum is more than {threshold:g} standard deviations above its cluster's mean; "
            "its lagging peers are the members below the cluster median. Same behaviour, different recent move.")
 show_messages(session.messages)

@@ -11,10 +11,10 @@ from pages._shared import action_widgets, cluster_result, download_csv, setup_pa
 
 session = setup_page()
 result = cluster_result(session)
-config = action_widgets(picks=True)
 fs = result.view.features
 
 st.title("Diversified portfolio")
+config = action_widgets(picks=True)
 st.caption(f"Picks from the current clusters ({result.clustering.n_clusters}) of the window "
            f"{fs.window_start:%Y-%m-%d} → {fs.window_end:%Y-%m-%d}. The comparison is in-sample over the same "
            "window: use the Backtest page for an out-of-sample walk-forward.")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cluster_core.charts import plot_ari_over_time, plot_migrations, plot_sector_crosstab
 from cluster_core.data import load_sectors
-from cluster_core.strategies import BacktestConfig, compare_with_sectors, stability_over_time
+from cluster_core.strategies import BacktestConfig, aligned_names, compare_with_sectors, stability_over_time
 from pages._shared import backtest_result, cluster_result, download_csv, setup_page, show_messages
 
 session = setup_page()
@@ -24,9 +24,10 @@ cols[0].metric("Median ARI vs previous month", f"{table['ari_vs_previous'].media
 cols[1].metric("Months", len(table))
 cols[2].metric("Changed group last month", int(table["n_changed"].iloc[-1]))
 if len(dates) >= 2:
-    st.subheader(f"Migrations {dates[-2]:%Y-%m} → {dates[-1]:%Y-%m}")
-    st.plotly_chart(plot_migrations(aligned[dates[-2]], aligned[dates[-1]], history.names[dates[-2]],
-                                    history.names[dates[-1]]), width="stretch", key="stability.sankey")
+    before, now = dates[-2], dates[-1]
+    st.subheader(f"Migrations {before:%Y-%m} → {now:%Y-%m}")
+    st.plotly_chart(plot_migrations(aligned[before], aligned[now], aligned_names(history, aligned, before),
+                                    aligned_names(history, aligned, now)), width="stretch", key="stability.sankey")
     st.write("Changed group this month: " + (table["changed"].iloc[-1] or "none"))
 download_csv(table, "stability.csv", "Download stability CSV", key="stability.download")
 

@@ -13,7 +13,12 @@ from cluster_core.strategies._backtest import (
 )
 from cluster_core.strategies._peers import LAGGARD_COLUMNS, peer_laggards
 from cluster_core.strategies._portfolio import PickRule, Weighting, compare_portfolios, diversified_picks
-from cluster_core.strategies._stability import align_labels, compare_with_sectors, stability_over_time
+from cluster_core.strategies._stability import (
+    align_labels,
+    aligned_names,
+    compare_with_sectors,
+    stability_over_time,
+)
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -24,6 +29,7 @@ __all__ = [
     "Strategy",
     "Weighting",
     "align_labels",
+    "aligned_names",
     "compare_portfolios",
     "compare_with_sectors",
     "diversified_picks",

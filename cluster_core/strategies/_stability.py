@@ -7,7 +7,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
-__all__ = ["align_labels", "compare_with_sectors", "stability_over_time"]
+__all__ = ["align_labels", "aligned_names", "compare_with_sectors", "stability_over_time"]
 
 
 def align_labels(previous: pd.Series, current: pd.Series) -> pd.Series:
@@ -92,3 +92,11 @@ def compare_with_sectors(labels: pd.Series, names: pd.Series, sectors: pd.Series
         "ami": float(adjusted_mutual_info_score(known, lab)) if len(known) > 1 else np.nan,
         "departures": departures.reset_index(drop=True),
     }
+
+
+def aligned_names(history: object, aligned: dict[pd.Timestamp, pd.Series], date: pd.Timestamp) -> pd.Series:
+    """Cluster names keyed by the aligned labels of ``date`` (``history`` has ``labels`` and ``names``)."""
+    original = history.labels[date]
+    pairs = pd.DataFrame({"aligned": aligned[date], "original": original.reindex(aligned[date].index)})
+    mapping = pairs.drop_duplicates("aligned").set_index("aligned")["original"]
+    return mapping.map(history.names[date]).fillna("Noise / outliers")

@@ -135,6 +135,7 @@ def test_strategy_pages_render_and_export(page, title, heading, download):
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible(timeout=LOAD)
     _wait_ready(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stProgress")).to_have_count(0, timeout=LOAD)  # the walk-forward has finished
     page.screenshot(path=str(ARTIFACTS / f"{title.lower()}.png"))
     if download:
         with page.expect_download(timeout=LOAD) as info:
