@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from cluster_core.charts import plot_ari_over_time, plot_migrations, plot_sector_crosstab
-from cluster_core.data import load_sectors
+from cluster_core.data import load_sectors, read_sector_map
+from cluster_core.errors import ClusterCoreError
 from cluster_core.strategies import BacktestConfig, aligned_names, compare_with_sectors, stability_over_time
 from pages._shared import backtest_result, cluster_result, download_csv, setup_page, show_messages
 
@@ -32,11 +33,26 @@ if len(dates) >= 2:
 download_csv(table, "stability.csv", "Download stability CSV", key="stability.download")
 
 st.subheader("Clusters against sectors")
-if "bundled" not in session.data.source:
-    st.info("Sector labels ship with the bundled data only.")
+upload = st.file_uploader(
+    "Your own sector map (CSV: symbol, sector)", type=["csv", "txt"], key="stability.sectors_file",
+    help="Without a file, the bundled coarse sector labels are used (bundled data only).",
+)
+sectors = None
+if upload is not None:
+    try:
+        sectors = read_sector_map(upload.getvalue(), upload.name)
+    except ClusterCoreError as exc:
+        st.error(f"{exc} Using the bundled sectors instead.")
+if sectors is None and "bundled" in session.data.source:
+    sectors = load_sectors()
+if sectors is None:
+    st.info("Upload a sector map: the bundled sector labels only cover the bundled data.")
 else:
     result = cluster_result(session)
-    comparison = compare_with_sectors(result.clustering.labels, result.profile.names, load_sectors())
+    comparison = compare_with_sectors(result.clustering.labels, result.profile.names, sectors)
+    if comparison["crosstab"].empty:
+        st.warning("None of the clustered symbols has a sector in the map.")
+        st.stop()
     cols = st.columns(2)
     cols[0].metric("Adjusted Rand index", f"{comparison['ari']:.2f}",
                    help="0 = unrelated to sectors, 1 = the same grouping")

@@ -3,7 +3,15 @@
 from cluster_core.data._build import build_market_data
 from cluster_core.data._files import load_file, read_table
 from cluster_core.data._market import COVERAGE_COLUMNS, MarketData
-from cluster_core.data._sample import DATASETS_DIR, SAMPLE_CREDIT, load_sample, load_sectors, sectors_for, summary_table
+from cluster_core.data._sample import (
+    DATASETS_DIR,
+    SAMPLE_CREDIT,
+    load_sample,
+    load_sectors,
+    read_sector_map,
+    sectors_for,
+    summary_table,
+)
 from cluster_core.data._schema import (
     CLOSE,
     SYMBOL,
@@ -42,6 +50,7 @@ __all__ = [
     "load_sectors",
     "load_yahoo",
     "parse_yahoo_frame",
+    "read_sector_map",
     "read_table",
     "sectors_for",
     "summary_table",

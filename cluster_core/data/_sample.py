@@ -12,8 +12,17 @@ from cluster_core._validation import check_enum
 from cluster_core.data._build import build_market_data
 from cluster_core.data._market import MarketData
 from cluster_core.data._schema import SampleName
+from cluster_core.errors import DataError
 
-__all__ = ["DATASETS_DIR", "SAMPLE_CREDIT", "load_sample", "load_sectors", "sectors_for", "summary_table"]
+__all__ = [
+    "DATASETS_DIR",
+    "SAMPLE_CREDIT",
+    "load_sample",
+    "load_sectors",
+    "read_sector_map",
+    "sectors_for",
+    "summary_table",
+]
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 SAMPLE_CREDIT = "Binance spot market data (USDT quote) via the public repository misrori/binance_startegy"
@@ -87,3 +96,30 @@ def sectors_for(symbols: pd.Index | pd.Series | list[str], sectors: pd.Series) -
     names = pd.Series(list(symbols), index=list(symbols))
     base = names.str.replace(r"_OLD\d*_*$", "", regex=True)
     return base.map(sectors).fillna("unknown").rename("sector")
+
+
+def read_sector_map(raw: bytes, name: str = "sector file") -> pd.Series:
+    """Parse a user's CSV of ``symbol, sector`` pairs into a Series like :func:`load_sectors`.
+
+    Raises
+    ------
+    DataError
+        Empty or unreadable file, missing ``symbol`` / ``sector`` columns, or a symbol
+        given two different sectors.
+    """
+    from cluster_core.data._files import read_table  # imported here: _files imports this module
+
+    table = read_table(raw, name)
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    missing = [c for c in ("symbol", "sector") if c not in columns]
+    if missing:
+        found = ", ".join(repr(str(c)) for c in table.columns[:8])
+        raise DataError(f"{name} needs the columns symbol and sector; missing {', '.join(missing)} (found: {found}).")
+    pairs = pd.DataFrame({
+        "symbol": table[columns["symbol"]].astype(str).str.strip().str.upper(),
+        "sector": table[columns["sector"]].astype(str).str.strip(),
+    }).drop_duplicates()
+    clash = pairs[pairs["symbol"].duplicated(keep=False)]
+    if len(clash):
+        raise DataError(f"{name} gives {clash['symbol'].iloc[0]} more than one sector; keep one row per symbol.")
+    return pairs.set_index("symbol")["sector"].rename("sector")

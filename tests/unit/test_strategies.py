@@ -182,3 +182,16 @@ def test_clusters_against_sectors():
     assert out["crosstab"].loc["DeFi", "Calm"] == 3 and out["crosstab"].to_numpy().sum() == 7
     assert out["departures"]["symbol"].tolist() == ["G"]
     assert 0 < out["ari"] < 1
+
+
+def test_user_sector_map_is_validated():
+    from cluster_core.data import read_sector_map
+
+    sectors = read_sector_map(b"Symbol,Sector\nbtc,Store of value\nETH, Platform\n")
+    assert sectors.to_dict() == {"BTC": "Store of value", "ETH": "Platform"}
+    with pytest.raises(DataError, match="needs the columns symbol and sector; missing sector"):
+        read_sector_map(b"symbol,group\nBTC,x\n")
+    with pytest.raises(DataError, match="more than one sector"):
+        read_sector_map(b"symbol,sector\nBTC,a\nBTC,b\n")
+    with pytest.raises(DataError, match="is empty"):
+        read_sector_map(b"")
