@@ -566,4 +566,6 @@ def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]])
 
 def download_csv(table: pd.DataFrame, file_name: str, label: str, key: str) -> None:
     """Draw a formula-safe CSV download button for ``table``."""
-    st.download_button(label, to_csv_bytes(table), file_name=file_name, mime="text/csv", key=key)
+    # on_click="ignore": a download must not rerun the page (a rerun can cancel the download
+    # and recompute nothing useful).
+    st.download_button(label, to_csv_bytes(table), file_name=file_name, mime="text/csv", key=key, on_click="ignore")
