@@ -6,11 +6,7 @@ Each page calls :func:`setup_page` itself, so it renders the same when run by
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cluster_core._memo import Memo
 from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, Linkage, cluster_stability
 from cluster_core.data import (
-    DEFAULT_YAHOO_TICKERS,
     DataSource,
     MarketData,
     SampleName,
@@ -32,7 +28,6 @@ from cluster_core.data import (
 from cluster_core.errors import ClusterCoreError
 from cluster_core.export import to_csv_bytes
 from cluster_core.features import (
-    DEFAULT_FEATURES,
     Feature,
     FeatureConfig,
     Flag,
@@ -54,95 +49,17 @@ from cluster_core.pipeline import (
 )
 from cluster_core.reduction import Embedding, Reduction, ReductionConfig
 from cluster_core.strategies import BacktestConfig, BacktestResult, PickRule, Strategy, Weighting
+from pages._state import (  # noqa: F401  (labels are re-exported for the pages)
+    FLAG_LABELS,
+    METHOD_LABELS,
+    MODE_LABELS,
+    REDUCTION_LABELS,
+    init_state,
+    sync_state,
+)
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
-_STORE = "_persisted"
-_URL_LOADED = "_url_loaded"
 _LAST_GOOD = "_last_good_data"
-
-FLAG_LABELS = {
-    Flag.PEGGED.value: "Stablecoins / pegged",
-    Flag.DUPLICATE.value: "Wrapped duplicates",
-    Flag.LATE.value: "Late listings",
-}
-MODE_LABELS = {
-    MarketMode.RAW.value: "Raw returns",
-    MarketMode.BTC_RESIDUAL.value: "Residual after BTC beta",
-    MarketMode.PC1_RESIDUAL.value: "Residual after 1st principal component",
-}
-
-
-@dataclass(frozen=True)
-class Param:
-    """A widget value kept across pages and mirrored in the URL."""
-
-    key: str
-    url: str
-    default: object
-    parse: Callable[[str], object]
-    dump: Callable[[object], str] = str
-
-
-def _clamp_int(low: int, high: int) -> Callable[[str], int]:
-    return lambda text: min(high, max(low, int(text)))
-
-
-def _parse_bool(text: str) -> bool:
-    if text not in {"0", "1"}:
-        raise ValueError(text)
-    return text == "1"
-
-
-def _split_features(text: str) -> list[str]:
-    return [Feature(part).value for part in text.split(",") if part] or [f.value for f in DEFAULT_FEATURES]
-
-
-def _split_flags(text: str) -> list[str]:
-    return [Flag(part).value for part in text.split(",") if part]
-
-
-PARAMS = (
-    Param("data.source", "source", DataSource.SAMPLE_HOURLY.value, lambda t: DataSource(t).value),
-    Param("data.tickers", "tickers", ", ".join(DEFAULT_YAHOO_TICKERS), str),
-    Param("data.yahoo_days", "ydays", 365, _clamp_int(30, 3650)),
-    Param("sidebar.lookback_days", "lookback", 90, _clamp_int(7, 3650)),
-    Param("sidebar.as_of", "asof", None, dt.date.fromisoformat, lambda d: d.isoformat()),
-    Param("features.min_coverage", "coverage", 0.8, lambda t: min(1.0, max(0.0, float(t)))),
-    Param("features.market_mode", "mode", MarketMode.RAW.value, lambda t: MarketMode(t).value),
-    Param("features.benchmark", "benchmark", "BTC", lambda t: t.strip().upper()),
-    Param("features.exclude", "exclude", [], _split_flags, ",".join),
-    Param("clusters.features", "feats", [f.value for f in DEFAULT_FEATURES], _split_features, ",".join),
-    Param("clusters.scaling", "scaling", Scaling.STANDARD.value, lambda t: Scaling(t).value),
-    Param("clusters.method", "method", ClusterMethod.KMEANS.value, lambda t: ClusterMethod(t).value),
-    Param("clusters.auto_k", "autok", True, _parse_bool, lambda b: "1" if b else "0"),
-    Param("clusters.k", "k", 5, _clamp_int(2, 50)),
-    Param("clusters.auto_eps", "autoeps", True, _parse_bool, lambda b: "1" if b else "0"),
-    Param("clusters.eps", "eps", 1.5, lambda t: min(100.0, max(0.01, float(t)))),
-    Param("clusters.min_samples", "minpts", 3, _clamp_int(2, 30)),
-    Param("clusters.linkage", "linkage", Linkage.WARD.value, lambda t: Linkage(t).value),
-    Param("clusters.cut_by_height", "cutheight", False, _parse_bool, lambda b: "1" if b else "0"),
-    Param("clusters.cut_height", "height", 5.0, lambda t: min(1e6, max(1e-6, float(t)))),
-    Param("clusters.distance", "distance", Distance.FEATURES.value, lambda t: Distance(t).value),
-    Param("clusters.reduction", "map", Reduction.UMAP.value, lambda t: Reduction(t).value),
-    Param("clusters.perplexity", "perplexity", 30, _clamp_int(2, 100)),
-    Param("act.per_cluster", "pick", 1, _clamp_int(1, 3)),
-    Param("act.rule", "rule", PickRule.SHARPE.value, lambda t: PickRule(t).value),
-    Param("act.weighting", "weighting", Weighting.EQUAL.value, lambda t: Weighting(t).value),
-    Param("act.include_noise", "noise", False, _parse_bool, lambda b: "1" if b else "0"),
-    Param("act.strategy", "strategy", Strategy.DIVERSIFIED.value, lambda t: Strategy(t).value),
-    Param("act.cost_bps", "cost", 10.0, lambda t: min(1000.0, max(0.0, float(t)))),
-    Param("act.top_n", "topn", 1, _clamp_int(1, 10)),
-    Param("act.peer_z", "peerz", 1.5, lambda t: min(5.0, max(0.0, float(t)))),
-    Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
-)
-METHOD_LABELS = {
-    ClusterMethod.KMEANS.value: "K-Means",
-    ClusterMethod.DBSCAN.value: "DBSCAN",
-    ClusterMethod.HIERARCHICAL.value: "Hierarchical",
-    ClusterMethod.HDBSCAN.value: "HDBSCAN",
-}
-REDUCTION_LABELS = {Reduction.UMAP.value: "UMAP", Reduction.TSNE.value: "t-SNE", Reduction.PCA.value: "PCA"}
-
 
 @dataclass(frozen=True)
 class Session:
@@ -159,44 +76,15 @@ class Session:
 
 def setup_page() -> Session:
     """Draw the shared sidebar, load the data it asks for, and return everything a page needs."""
-    _init_state()
+    init_state()
     with st.sidebar:
         source = _data_widgets()
     data, messages = _get_market_data(source)
     with st.sidebar:
         features, universe = _analysis_widgets(data)
         prep, clustering, reduction = _cluster_widgets()
-    _sync_state()
+    sync_state()
     return Session(data, tuple(messages), features, universe, prep, clustering, reduction)
-
-
-def _init_state() -> None:
-    store = st.session_state.setdefault(_STORE, {})
-    if not st.session_state.get(_URL_LOADED):
-        st.session_state[_URL_LOADED] = True
-        for param in PARAMS:
-            raw = st.query_params.get(param.url)
-            if raw is None:
-                continue
-            try:
-                store[param.key] = param.parse(raw)
-            except (ValueError, TypeError):
-                st.toast(f"Ignored URL parameter {param.url}={raw!r}: not a valid value.")
-    for param in PARAMS:
-        # Re-assigning detaches the value from the previous page's widget, so the same key on
-        # this page's widget keeps it (Streamlit would otherwise reset it on a page switch).
-        st.session_state[param.key] = st.session_state.get(param.key, store.get(param.key, param.default))
-
-
-def _sync_state() -> None:
-    store = st.session_state[_STORE]
-    for param in PARAMS:
-        value = st.session_state.get(param.key, param.default)
-        store[param.key] = value
-        if value == param.default or value in (None, []):
-            st.query_params.pop(param.url, None)
-        else:
-            st.query_params[param.url] = param.dump(value)
 
 
 def _data_widgets() -> DataSource:
@@ -348,35 +236,8 @@ def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
     return data
 
 
-class _ProgressCache:
-    """A small process-wide LRU for long engine calls that report progress.
-
-    ``st.cache_data`` replays the elements a cached function drew; a progress bar drawn
-    into a placeholder from outside the function cannot be replayed on a cache hit, so
-    these calls are memoised here instead (results are immutable values).
-    """
-
-    def __init__(self, size: int, ttl: float | None = None) -> None:
-        self.size, self.ttl = size, ttl
-        self.items: OrderedDict[object, tuple[float, object]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: object, compute: Callable[[], object]) -> object:
-        with self.lock:
-            hit = self.items.get(key)
-            if hit is not None and (self.ttl is None or time.monotonic() - hit[0] < self.ttl):
-                self.items.move_to_end(key)
-                return hit[1]
-        value = compute()
-        with self.lock:
-            self.items[key] = (time.monotonic(), value)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_YAHOO_CACHE = _ProgressCache(size=4, ttl=3600)
-_BACKTEST_CACHE = _ProgressCache(size=8)
+_YAHOO_CACHE = Memo(size=4, ttl=3600)
+_BACKTEST_CACHE = Memo(size=8)
 
 
 def _cached_yahoo(tickers: tuple[str, ...], days: int, nonce: int, _progress: Callable | None = None) -> YahooResult:
@@ -523,7 +384,7 @@ def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool =
         cols[2].number_input("Symbols held", 1, 10, key="act.top_n")
     if peers:
         cols[0].slider("Leader z-score above", 0.5, 4.0, step=0.1, key="act.peer_z")
-    _sync_state()
+    sync_state()
     state = st.session_state
     return BacktestConfig(strategy=Strategy(strategy), cost_bps=float(state["act.cost_bps"]),
                           per_cluster=int(state["act.per_cluster"]), top_n=int(state["act.top_n"]),

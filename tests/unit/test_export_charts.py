@@ -34,3 +34,19 @@ def test_price_chart_rebases_to_one(hourly):
     assert fig.data[0].y[0] == pytest.approx(1.0)
     with pytest.raises(ParameterError, match="`symbols` is empty"):
         plot_prices(hourly, [])
+
+
+def test_memo_keeps_the_last_values_and_expires():
+    from cluster_core._memo import Memo
+
+    calls = []
+    memo = Memo(size=2)
+    assert memo.get("a", lambda: calls.append("a") or 1) == 1
+    assert memo.get("a", lambda: calls.append("a2") or 2) == 1
+    memo.get("b", lambda: 2)
+    memo.get("c", lambda: 3)  # evicts "a", the least recently used
+    assert len(memo) == 2 and memo.get("a", lambda: 9) == 9
+    stale = Memo(size=2, ttl=0.0)
+    stale.get("x", lambda: 1)
+    assert stale.get("x", lambda: 2) == 2
+    assert calls == ["a"]

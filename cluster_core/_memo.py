@@ -1,0 +1,52 @@
+"""A small thread-safe LRU memo for long engine calls (with an optional time-to-live)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+__all__ = ["Memo"]
+
+T = TypeVar("T")
+
+
+class Memo:
+    """Keep the last ``size`` results, keyed by a hashable value, each for ``ttl`` seconds.
+
+    Used by the UI for calls that report progress while they run (a download, a
+    walk-forward), whose results are immutable values. The computation itself runs
+    outside the lock, so two different keys compute in parallel.
+
+    Examples
+    --------
+    >>> memo = Memo(size=2)
+    >>> memo.get("a", lambda: 1), memo.get("a", lambda: 2)
+    (1, 1)
+    """
+
+    def __init__(self, size: int, ttl: float | None = None) -> None:
+        self.size = size
+        self.ttl = ttl
+        self._items: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return the kept value for ``key``, or compute, keep and return it."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and (self.ttl is None or time.monotonic() - hit[0] < self.ttl):
+                self._items.move_to_end(key)
+                return hit[1]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
