@@ -125,9 +125,9 @@ def _umap(X: np.ndarray, n_neighbors: int, seed: int) -> np.ndarray:
     umap = _load_umap()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "n_jobs overridden by random_state": we want determinism
-        model = umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=seed, init="spectral", min_dist=0.1)
-        if len(X) <= n_neighbors + 2:
-            model = umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=seed, init="random", min_dist=0.1)
+        # Spectral initialisation needs a few more points than neighbours.
+        init = "spectral" if len(X) > n_neighbors + 2 else "random"
+        model = umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=seed, init=init, min_dist=0.1)
         return model.fit_transform(X)
 
 

@@ -181,14 +181,15 @@ def cluster_stability(
     Z: pd.DataFrame,
     clustering: Clustering,
     *,
-    returns: pd.DataFrame | None = None,
     n_resamples: int = 30,
     fraction: float = 0.8,
 ) -> pd.Series:
     """Stability of each cluster under sub-sampling: how often its members stay together.
 
     Refits ``clustering.config`` (with its automatic choices fixed) on ``n_resamples``
-    random subsets of ``fraction`` of the symbols.
+    random subsets of ``fraction`` of the symbols. K-Means and hierarchical keep their
+    number of clusters (hierarchical refits on the features: a subset has no returns
+    matrix); DBSCAN and HDBSCAN keep eps / min_samples.
 
     Returns
     -------
@@ -198,17 +199,18 @@ def cluster_stability(
     cfg = clustering.config
     index = list(Z.index)
 
+    sub_cfg = cfg
+    if cfg.method in (ClusterMethod.KMEANS, ClusterMethod.HIERARCHICAL):
+        sub_cfg = _with(cfg, distance=Distance.FEATURES, cut_distance=None)
+
     def refit(sub: FloatArray) -> IntArray:
-        k = min(cfg.n_clusters or 2, len(sub) - 1)
         frame = pd.DataFrame(sub, index=pd.RangeIndex(len(sub)).astype(str))
-        sub_cfg = _with(cfg, n_clusters=k if cfg.method in (ClusterMethod.KMEANS,) else cfg.n_clusters)
-        if cfg.method is ClusterMethod.HIERARCHICAL:
-            sub_cfg = _with(sub_cfg, distance=Distance.FEATURES, n_clusters=min(cfg.n_clusters or 2, len(sub) - 1),
-                            cut_distance=None)
-        return fit_clusters(frame, sub_cfg).labels.to_numpy()
+        fitted = sub_cfg
+        if sub_cfg.n_clusters is not None:
+            fitted = _with(sub_cfg, n_clusters=min(sub_cfg.n_clusters, len(sub) - 1))
+        return fit_clusters(frame, fitted).labels.to_numpy()
 
     labels = clustering.labels.reindex(index).to_numpy()
-    del returns
     X = Z.to_numpy(dtype=np.float64)
     values = co_membership_stability(refit, X, labels, n_resamples, fraction, cfg.random_state)
     clusters = sorted(set(labels[labels >= 0]))
