@@ -59,7 +59,46 @@ FEATURE_INFO: dict[Feature, tuple[str, str]] = {
     Feature.AMIHUD: ("mean(|r| / volume_usd) over bars with volume > 0, * 1e6", "return per USD million"),
 }
 
-DEFAULT_FEATURES: tuple[Feature, ...] = (
+class FeatureFamily(StrEnum):
+    """What a feature measures, and so whether it should decide which assets are alike."""
+
+    BEHAVIOUR = "behaviour"  # persistent risk and structure: how the asset moves
+    PERFORMANCE = "performance"  # what the window happened to return
+
+
+FEATURE_FAMILY: dict[Feature, FeatureFamily] = {
+    **{f: FeatureFamily.BEHAVIOUR for f in Feature},
+    **{
+        f: FeatureFamily.PERFORMANCE
+        for f in (
+            Feature.ANNUALIZED_RETURN,
+            Feature.SHARPE,
+            Feature.SORTINO,
+            Feature.MOMENTUM_30D,
+            Feature.TREND_STRENGTH,
+            Feature.MAX_DRAWDOWN,
+        )
+    },
+}
+
+# The default: the behaviour features whose cross-sectional ranks persist from one
+# window to the next on both bundled data sets (README, "Feature persistence"), plus
+# kurtosis, the only one that sees jump risk. Skewness and lag-1 autocorrelation are
+# behaviour too but barely persist (median Spearman < 0.3), so they are opt-in.
+BEHAVIOUR_FEATURES: tuple[Feature, ...] = (
+    Feature.ANNUALIZED_VOL,
+    Feature.DOWNSIDE_VOL,
+    Feature.VAR_95,
+    Feature.CVAR_95,
+    Feature.KURTOSIS,
+    Feature.BETA_BTC,
+    Feature.BTC_CORR,
+    Feature.AVG_DAILY_VOLUME_USD,
+    Feature.AMIHUD,
+)
+
+# The twelve features of the product's first specification, mixing both families.
+SEED_FEATURES: tuple[Feature, ...] = (
     Feature.ANNUALIZED_RETURN,
     Feature.ANNUALIZED_VOL,
     Feature.SHARPE,
@@ -73,6 +112,30 @@ DEFAULT_FEATURES: tuple[Feature, ...] = (
     Feature.BTC_CORR,
     Feature.AVG_DAILY_VOLUME_USD,
 )
+
+DEFAULT_FEATURES: tuple[Feature, ...] = BEHAVIOUR_FEATURES
+
+
+class FeaturePreset(StrEnum):
+    """Named feature sets offered in the sidebar and the CLI."""
+
+    BEHAVIOUR = "behaviour"
+    SEED = "seed"
+    ALL = "all"
+
+
+PRESETS: dict[FeaturePreset, tuple[Feature, ...]] = {
+    FeaturePreset.BEHAVIOUR: BEHAVIOUR_FEATURES,
+    FeaturePreset.SEED: SEED_FEATURES,
+    FeaturePreset.ALL: tuple(Feature),
+}
+
+
+def preset_of(features: tuple[str, ...] | list[str]) -> FeaturePreset | None:
+    """Return the preset with exactly these features (any order), or ``None`` for a custom pick."""
+    chosen = {Feature(f) for f in features}
+    return next((p for p, fs in PRESETS.items() if set(fs) == chosen), None)
+
 
 # Computed from returns, so replaced by their residual version in a market mode.
 RETURN_BASED: frozenset[Feature] = frozenset(

@@ -106,11 +106,11 @@ def test_winsorize_limits_raw_extremes(recent):
 def test_all_nan_and_constant_columns_are_dropped_with_notes(recent):
     X = recent.X.copy()
     X["btc_corr"] = np.nan
-    X["sharpe"] = 1.0
+    X["beta_btc"] = 1.0
     prepared = prepare_features(X)
-    assert "btc_corr" not in prepared.Z.columns and "sharpe" not in prepared.Z.columns
+    assert "btc_corr" not in prepared.Z.columns and "beta_btc" not in prepared.Z.columns
     assert any("no value: btc_corr" in n for n in prepared.notes)
-    assert any("constant feature(s): sharpe" in n for n in prepared.notes)
+    assert any("constant feature(s): beta_btc" in n for n in prepared.notes)
 
 
 @pytest.mark.parametrize(
