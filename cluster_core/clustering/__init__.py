@@ -1,7 +1,7 @@
 """Clustering: K-Means (automatic k), DBSCAN (suggested eps), hierarchical, HDBSCAN; quality and stability."""
 
 from cluster_core.clustering._config import K_MAX, ClusterConfig, ClusterMethod, Distance, Linkage
-from cluster_core.clustering._fit import cluster_stability, diagnostic_curves, fit_clusters
+from cluster_core.clustering._fit import cluster_stability, confidence, diagnostic_curves, fit_clusters
 from cluster_core.clustering._hierarchical import correlation_distance
 from cluster_core.clustering._result import Clustering
 
@@ -13,6 +13,7 @@ __all__ = [
     "Distance",
     "Linkage",
     "cluster_stability",
+    "confidence",
     "correlation_distance",
     "diagnostic_curves",
     "fit_clusters",

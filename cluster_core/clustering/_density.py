@@ -48,3 +48,32 @@ def hdbscan_labels(Z: FloatArray, min_samples: int) -> IntArray:
     """HDBSCAN labels (scikit-learn's), min cluster size = ``max(2, min_samples)``."""
     size = max(2, min_samples)
     return HDBSCAN(min_cluster_size=size, min_samples=min_samples, copy=True).fit_predict(Z)
+
+
+MAX_NOISE_SHARE = 0.2
+
+
+def scan_eps(Z: FloatArray, curve: pd.DataFrame, min_samples: int) -> tuple[float, str] | None:
+    """Pick the eps with the best silhouette among those giving 2+ clusters and at most 20 % noise.
+
+    Candidates are the 5th..95th percentiles of the k-distance curve. Returns ``None``
+    when no candidate separates two dense groups (then the caller falls back to the knee
+    and says why).
+    """
+    from cluster_core.clustering._kmeans import silhouette
+
+    best: tuple[float, float] | None = None
+    for eps in np.unique(np.quantile(curve["distance"].to_numpy(), np.linspace(0.05, 0.95, 19))):
+        if eps <= 0:
+            continue
+        labels = dbscan_labels(Z, float(eps), min_samples)
+        keep = labels >= 0
+        if len(np.unique(labels[keep])) < 2 or (~keep).mean() > MAX_NOISE_SHARE:
+            continue
+        score = silhouette(Z[keep], labels[keep], 0) * keep.mean()  # noise counts as silhouette 0
+        if np.isfinite(score) and (best is None or score > best[1]):
+            best = (float(eps), score)
+    if best is None:
+        return None
+    return best[0], (f"eps = {best[0]:.3g} gives the best silhouette ({best[1]:.2f}) among eps values "
+                     f"with 2+ clusters and at most {MAX_NOISE_SHARE:.0%} noise")

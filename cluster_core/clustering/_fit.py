@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from cluster_core._typing import FloatArray, IntArray
 from cluster_core.clustering import _density, _hierarchical, _kmeans
 from cluster_core.clustering._config import K_MAX, ClusterConfig, ClusterMethod, Distance
-from cluster_core.clustering._quality import co_membership_stability, quality_scores
+from cluster_core.clustering._kmeans import StructureTest
+from cluster_core.clustering._quality import co_membership_stability, quality_scores, symbol_confidence
 from cluster_core.clustering._result import Clustering
 from cluster_core.errors import DataError, ParameterError
 
-__all__ = ["cluster_stability", "diagnostic_curves", "fit_clusters"]
+__all__ = ["cluster_stability", "confidence", "diagnostic_curves", "fit_clusters"]
 
 
 def fit_clusters(
@@ -74,17 +80,25 @@ def fit_clusters(
 
 
 def _fit_kmeans(Z, X, cfg, order_by, returns) -> Clustering:
-    notes = []
-    curve = _kmeans.k_curve(X, cfg.random_state) if cfg.n_clusters is None else None
+    notes, structure, curve = [], None, None
     k = cfg.n_clusters
     if k is None:
-        k, how = _kmeans.choose_k(curve)
+        labels, structure, how = _kmeans.auto_kmeans(X, cfg.random_state)
+        curve = _kmeans.k_curve(X, cfg.random_state)
         notes.append(f"Automatic k: {how}.")
-    labels, _ = _kmeans.kmeans_labels(X, k, cfg.random_state)
-    found = len(np.unique(labels))
-    if found < k:
-        notes.append(f"Only {found} distinct clusters exist for k={k}: several symbols share identical features.")
-    return _finish(Z, X, labels, _with(cfg, n_clusters=k), order_by, notes=notes, k_curve=curve)
+        if not structure.has_groups:
+            notes.append(
+                f"No clear groups: the best split (k={structure.k}) has silhouette {structure.silhouette:.2f}, no "
+                f"better than one structureless population of the same shape ({structure.reference:.2f}). All "
+                "symbols are shown as one group; pick k by hand to split them anyway."
+            )
+        k = max(2, len(np.unique(labels))) if structure.has_groups else structure.k
+    else:
+        labels = _kmeans.labels_for(X, k, cfg.random_state)
+        found = len(np.unique(labels))
+        if found < k:
+            notes.append(f"Only {found} distinct clusters exist for k={k}: several symbols share identical features.")
+    return _finish(Z, X, labels, _with(cfg, n_clusters=k), order_by, notes=notes, k_curve=curve, structure=structure)
 
 
 def _fit_dbscan(Z, X, cfg, order_by, returns) -> Clustering:
@@ -93,8 +107,18 @@ def _fit_dbscan(Z, X, cfg, order_by, returns) -> Clustering:
     eps = cfg.eps
     suggested, how = _density.suggest_eps(curve)
     if eps is None:
-        eps = suggested
-        notes.append(f"Automatic eps: {how}.")
+        scanned = _density.scan_eps(X, curve, cfg.min_samples)
+        if scanned is None:
+            eps = suggested
+            notes.append(
+                f"Automatic eps: no eps splits the symbols into 2+ dense groups with at most "
+                f"{_density.MAX_NOISE_SHARE:.0%} noise (the data are one dense population with outliers), so eps is "
+                f"the knee of the k-distance curve: {how}."
+            )
+        else:
+            eps, how = scanned
+            suggested = eps
+            notes.append(f"Automatic eps: {how}.")
     labels = _density.dbscan_labels(X, eps, cfg.min_samples)
     notes.extend(_density_notes(labels, f"eps={eps:.3g}", f"try eps near {suggested:.3g} (the suggested value)"))
     return _finish(Z, X, labels, _with(cfg, eps=eps), order_by, notes=notes, k_distance=curve)
@@ -177,6 +201,80 @@ def _finish(Z, X, labels, cfg, order_by, *, notes, **diagnostics) -> Clustering:
     )
 
 
+def _refitter(cfg: ClusterConfig, structure: StructureTest | None = None) -> Callable[[FloatArray], IntArray]:
+    """Refit ``cfg`` (automatic choices fixed) on a subset of the symbols.
+
+    K-Means and hierarchical keep their number of clusters (hierarchical refits on the
+    features: a subset has no returns matrix); DBSCAN and HDBSCAN keep eps / min_samples.
+    Automatic K-Means repeats its refinement on the subset from the same first-step k
+    (``structure.k``), so the confidence measures the whole procedure.
+    """
+    if structure is not None and structure.has_groups:
+
+        def refit_auto(sub: FloatArray) -> IntArray:
+            k = min(structure.k, len(sub) - 1)
+            labels = _kmeans.kmeans_labels(sub, k, cfg.random_state, n_init=REFIT_N_INIT)[0]
+            return _kmeans.refine(sub, labels, cfg.random_state, n_init=1)[0]
+
+        return refit_auto
+    sub_cfg = cfg
+    if cfg.method in (ClusterMethod.KMEANS, ClusterMethod.HIERARCHICAL):
+        sub_cfg = _with(cfg, distance=Distance.FEATURES, cut_distance=None)
+
+    def refit(sub: FloatArray) -> IntArray:
+        if sub_cfg.method is ClusterMethod.KMEANS and sub_cfg.n_clusters is not None:
+            k = min(sub_cfg.n_clusters, len(sub) - 1)
+            return _kmeans.kmeans_labels(sub, k, sub_cfg.random_state, n_init=REFIT_N_INIT)[0]
+        frame = pd.DataFrame(sub, index=pd.RangeIndex(len(sub)).astype(str))
+        fitted = sub_cfg
+        if sub_cfg.n_clusters is not None:
+            fitted = _with(sub_cfg, n_clusters=min(sub_cfg.n_clusters, len(sub) - 1))
+        return fit_clusters(frame, fitted).labels.to_numpy()
+
+    return refit
+
+
+REFIT_N_INIT = 3
+CONFIDENCE_RESAMPLES = 20
+_CONFIDENCE: OrderedDict[tuple, FloatArray] = OrderedDict()
+_CONFIDENCE_LOCK = threading.Lock()
+
+
+def confidence(Z: pd.DataFrame, clustering: Clustering, *, n_resamples: int = CONFIDENCE_RESAMPLES) -> pd.Series:
+    """Each symbol's share of refits on 80 % of the symbols that keep it in its cluster.
+
+    ``1.0`` = a core member, near ``1/k`` = a boundary symbol the data cannot place.
+    Refits keep ``clustering.config`` with its automatic choices fixed (see
+    :func:`cluster_stability`), and their clusters are matched to the original ones
+    before comparing. The last 32 results are kept (keyed by the features, the config
+    and the labels), so returning to a k is free.
+
+    Returns
+    -------
+    Series
+        Index symbol (as ``clustering.labels``), values in [0, 1], NaN for noise; all 1
+        when there is a single cluster.
+    """
+    index = clustering.labels.index
+    labels = clustering.labels.to_numpy()
+    X = Z.loc[index].to_numpy(dtype=np.float64)
+    if clustering.n_clusters <= 1 or len(X) < 4:
+        values = np.where(labels >= 0, 1.0, np.nan)
+        return pd.Series(values, index=index, name="confidence")
+    digest = hashlib.blake2b(X.tobytes() + labels.tobytes(), digest_size=16).hexdigest()
+    key = (digest, clustering.config, clustering.structure, n_resamples)
+    with _CONFIDENCE_LOCK:
+        cached = _CONFIDENCE.get(key)
+    if cached is None:
+        cached = symbol_confidence(_refitter(clustering.config, clustering.structure), X, labels, n_resamples, 0.8,
+                                   clustering.config.random_state)
+        with _CONFIDENCE_LOCK:
+            _CONFIDENCE[key] = cached
+            while len(_CONFIDENCE) > 32:
+                _CONFIDENCE.popitem(last=False)
+    return pd.Series(cached.copy(), index=index, name="confidence")
+
+
 def cluster_stability(
     Z: pd.DataFrame,
     clustering: Clustering,
@@ -186,10 +284,8 @@ def cluster_stability(
 ) -> pd.Series:
     """Stability of each cluster under sub-sampling: how often its members stay together.
 
-    Refits ``clustering.config`` (with its automatic choices fixed) on ``n_resamples``
-    random subsets of ``fraction`` of the symbols. K-Means and hierarchical keep their
-    number of clusters (hierarchical refits on the features: a subset has no returns
-    matrix); DBSCAN and HDBSCAN keep eps / min_samples.
+    Refits ``clustering.config`` on ``n_resamples`` random subsets of ``fraction`` of
+    the symbols, as :func:`confidence` does.
 
     Returns
     -------
@@ -197,21 +293,9 @@ def cluster_stability(
         Index cluster label, values in [0, 1] (NaN for a single-member cluster).
     """
     cfg = clustering.config
-    index = list(Z.index)
-
-    sub_cfg = cfg
-    if cfg.method in (ClusterMethod.KMEANS, ClusterMethod.HIERARCHICAL):
-        sub_cfg = _with(cfg, distance=Distance.FEATURES, cut_distance=None)
-
-    def refit(sub: FloatArray) -> IntArray:
-        frame = pd.DataFrame(sub, index=pd.RangeIndex(len(sub)).astype(str))
-        fitted = sub_cfg
-        if sub_cfg.n_clusters is not None:
-            fitted = _with(sub_cfg, n_clusters=min(sub_cfg.n_clusters, len(sub) - 1))
-        return fit_clusters(frame, fitted).labels.to_numpy()
-
-    labels = clustering.labels.reindex(index).to_numpy()
+    labels = clustering.labels.reindex(list(Z.index)).to_numpy()
     X = Z.to_numpy(dtype=np.float64)
+    refit = _refitter(cfg, clustering.structure)
     values = co_membership_stability(refit, X, labels, n_resamples, fraction, cfg.random_state)
     clusters = sorted(set(labels[labels >= 0]))
     return pd.Series(values, index=pd.Index(clusters, name="cluster"), name="stability")

@@ -77,3 +77,48 @@ def co_membership_stability(
         mask = ~np.eye(len(members), dtype=bool)
         out[i] = float(np.nanmean(block[mask]))
     return out
+
+
+def symbol_confidence(
+    fit: Callable[[FloatArray], IntArray],
+    Z: FloatArray,
+    labels: IntArray,
+    n_resamples: int,
+    fraction: float,
+    random_state: int,
+) -> FloatArray:
+    """Per symbol, the share of refits on resampled symbols that keep it in its cluster.
+
+    Each resample refits ``fit`` on a random ``fraction`` of the symbols; each refit
+    cluster is matched to the original cluster most of its members come from (so a
+    relabelling is not a move, nor is a subdivision), and a symbol present in the
+    resample scores 1 if its matched cluster is its own. Noise symbols get NaN.
+    """
+    rng = np.random.default_rng(random_state)
+    n = len(Z)
+    kept, seen = np.zeros(n), np.zeros(n)
+    size = max(3, int(round(fraction * n)))
+    for _ in range(n_resamples):
+        pick = np.sort(rng.choice(n, size=size, replace=False))
+        sub = np.asarray(fit(Z[pick]))
+        kept[pick] += _aligned(labels[pick], sub) == labels[pick]
+        seen[pick] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = kept / seen
+    out[labels < 0] = np.nan
+    return out
+
+
+def _aligned(reference: IntArray, other: IntArray) -> IntArray:
+    """``other`` relabelled to the ``reference`` cluster each of its clusters overlaps most (-1 stays -1).
+
+    Many-to-one: a refit that splits a cluster in two keeps both halves with it (the
+    members were not separated from their group, the group was subdivided); a refit that
+    merges two clusters moves the smaller one's members.
+    """
+    out = np.full_like(other, -1)
+    for part in np.unique(other[other >= 0]):
+        inside = other == part
+        counts = np.bincount(reference[inside & (reference >= 0)], minlength=1)
+        out[inside] = int(np.argmax(counts)) if counts.sum() else -1
+    return out

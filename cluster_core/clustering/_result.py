@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cluster_core.clustering._config import ClusterConfig
+from cluster_core.clustering._kmeans import StructureTest
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +36,13 @@ class Clustering:
         Hierarchical on returns: the Mantegna distance matrix.
     notes : tuple of str
         How automatic choices were made, degenerate outcomes (all noise...).
+    structure : StructureTest or None
+        K-Means with automatic k: the silhouette against one structureless population of
+        the same shape; ``structure.has_groups`` False means "no clear groups" (then
+        every symbol is in cluster 0).
+    confidence : Series or None
+        Per symbol, the share of resampled refits that keep it in its cluster
+        (:func:`cluster_core.clustering.confidence`); the pipeline fills it.
     """
 
     labels: pd.Series
@@ -46,6 +54,13 @@ class Clustering:
     linkage_matrix: np.ndarray | None = None
     distance_matrix: np.ndarray | None = None
     notes: tuple[str, ...] = field(default=())
+    structure: StructureTest | None = None
+    confidence: pd.Series | None = None
+
+    @property
+    def has_groups(self) -> bool:
+        """False when the automatic k found no structure beyond one population."""
+        return self.structure is None or self.structure.has_groups
 
     @property
     def n_clusters(self) -> int:

@@ -54,7 +54,7 @@ def test_automatic_k_explains_itself_and_returns_the_curve():
     fit = fit_clusters(Z, ClusterConfig())
     assert fit.config.n_clusters == 5
     assert list(fit.k_curve["k"]) == list(range(2, 15))
-    assert fit.notes[0].startswith("Automatic k: inertia elbow")
+    assert fit.notes[0].startswith("Automatic k: k=5 has the best silhouette")
 
 
 def test_suggested_eps_and_k_distance_curve():
