@@ -8,7 +8,7 @@ import sys
 
 from benchmarks._harness import render
 
-SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest"]
+SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest", "bench_trust"]
 
 
 def main(argv: list[str]) -> int:
