@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,12 +17,24 @@ NOISE_NAME = "Noise / outliers"
 
 @dataclass(frozen=True)
 class Traits:
-    """A cluster's numbers the naming rules read."""
+    """A cluster set against the *other* clusters' members (not the whole universe).
 
-    vol: float  # mean annualised volatility
-    vol_ratio: float  # median volatility / the universe's median
-    btc_corr: float
-    z: pd.Series  # z-scores of the cluster mean against the universe (volume in log10)
+    ``ratio``: the cluster's median over the others' median, for positive quantities
+    (volatility, volume, illiquidity); ``diff``: median minus the others' median (BTC
+    correlation, beta, arcsinh of kurtosis); ``contrast``: that difference in units of
+    the universe's standard deviation (volume-like features in log10), per feature.
+    """
+
+    vol: float  # median annualised volatility of the cluster
+    ratio: dict[str, float]
+    universe_ratio: dict[str, float]  # the cluster's median over the whole universe's
+    inside: pd.Series  # raw medians of the cluster
+    outside: pd.Series  # raw medians of the others
+    diff: dict[str, float]
+    contrast: pd.Series
+    corr: float  # median BTC correlation of the cluster
+    others_corr: float
+    share: float = 0.0  # the cluster's share of the clustered symbols
 
 
 @dataclass(frozen=True)
@@ -35,49 +47,62 @@ class NamingRule:
     score: Callable[[Traits], float]
 
 
-def _z(t: Traits, feature: Feature) -> float:
-    value = t.z.get(feature.value, np.nan)
+_VOL, _VOLUME = Feature.ANNUALIZED_VOL.value, Feature.AVG_DAILY_VOLUME_USD.value
+_BETA, _CORR, _KURT = Feature.BETA_BTC.value, Feature.BTC_CORR.value, Feature.KURTOSIS.value
+
+
+def _r(t: Traits, feature: str) -> float:
+    value = t.ratio.get(feature, np.nan)
+    return 1.0 if pd.isna(value) else float(value)
+
+
+def _d(t: Traits, feature: str) -> float:
+    value = t.diff.get(feature, np.nan)
     return 0.0 if pd.isna(value) else float(value)
 
 
-# Checked in this order; thresholds in one place. z = z-score of the cluster mean.
+# Checked in this order; thresholds in one place. "others" = members of the other clusters.
 NAMING_RULES: tuple[NamingRule, ...] = (
-    NamingRule("Stablecoins / pegged", "mean annualised vol < 10 %", lambda t: t.vol < 0.10, lambda t: -t.vol),
+    NamingRule("Stablecoins / pegged", "median annualised vol < 10 %", lambda t: t.vol < 0.10, lambda t: -t.vol),
     NamingRule(
-        "Decorrelated assets", "mean BTC correlation < 0.35", lambda t: t.btc_corr < 0.35, lambda t: -t.btc_corr
+        "Blue-chip crypto", "volume >= 3x the others' and the universe median, volatility below the others'",
+        lambda t: min(_r(t, _VOLUME), t.universe_ratio.get(_VOLUME, 1.0)) >= 3 and _r(t, _VOL) < 1,
+        lambda t: np.log(_r(t, _VOLUME)),
     ),
     NamingRule(
-        "Illiquid small caps", "z(log daily volume) < -0.8",
-        lambda t: _z(t, Feature.AVG_DAILY_VOLUME_USD) < -0.8, lambda t: -_z(t, Feature.AVG_DAILY_VOLUME_USD),
+        "Illiquid small caps", "volume <= 1/3 of the others' and half the universe median or less",
+        lambda t: _r(t, _VOLUME) <= 1 / 3 and t.universe_ratio.get(_VOLUME, 1.0) <= 0.5,
+        lambda t: -np.log(_r(t, _VOLUME)),
     ),
     NamingRule(
-        "Deep-drawdown laggards", "z(max drawdown) < -0.8 and z(annualised return) < 0",
-        lambda t: _z(t, Feature.MAX_DRAWDOWN) < -0.8 and _z(t, Feature.ANNUALIZED_RETURN) < 0,
-        lambda t: -_z(t, Feature.MAX_DRAWDOWN),
+        "Decorrelated assets", "BTC correlation < 0.35 and 0.1 below the others'",
+        lambda t: t.corr < 0.35 and t.corr < t.others_corr - 0.1, lambda t: -t.corr,
     ),
     NamingRule(
-        "Strong performers", "z(annualised return) > 0.8 or z(30-day momentum) > 0.8",
-        lambda t: max(_z(t, Feature.ANNUALIZED_RETURN), _z(t, Feature.MOMENTUM_30D)) > 0.8,
-        lambda t: max(_z(t, Feature.ANNUALIZED_RETURN), _z(t, Feature.MOMENTUM_30D)),
+        "Jump-prone tokens", "kurtosis well above the others' (contrast > 1)",
+        lambda t: t.contrast.get(_KURT, 0.0) > 1.0, lambda t: t.contrast.get(_KURT, 0.0),
     ),
     NamingRule(
-        "High-beta altcoins", "vol > 1.2x the universe median and BTC correlation >= 0.35",
-        lambda t: t.vol_ratio > 1.2 and t.btc_corr >= 0.35, lambda t: t.vol_ratio,
+        "High-beta altcoins", "volatility >= 1.25x the others' or beta >= 0.2 above theirs",
+        lambda t: _r(t, _VOL) >= 1.25 or _d(t, _BETA) >= 0.2, lambda t: _r(t, _VOL) + _d(t, _BETA),
     ),
     NamingRule(
-        "Blue-chip crypto", "BTC correlation >= 0.6, vol below the median, z(log volume) > 0.3",
-        lambda t: t.btc_corr >= 0.6 and t.vol_ratio < 1.0 and _z(t, Feature.AVG_DAILY_VOLUME_USD) > 0.3,
-        lambda t: t.btc_corr + _z(t, Feature.AVG_DAILY_VOLUME_USD),
+        "Defensive coins", "volatility <= 0.8x the others' and beta 0.2 below theirs",
+        lambda t: _r(t, _VOL) <= 0.8 and _d(t, _BETA) <= -0.2, lambda t: -_d(t, _BETA),
     ),
-    NamingRule("Market followers", "BTC correlation >= 0.5", lambda t: t.btc_corr >= 0.5, lambda t: t.btc_corr),
+    NamingRule(
+        "Market followers", "BTC correlation >= 0.5 and above the others'",
+        lambda t: t.corr >= 0.5 and t.corr > t.others_corr, lambda t: t.corr - t.others_corr,
+    ),
+    NamingRule("Core market", "holds 40 % or more of the symbols", lambda t: t.share >= 0.4, lambda t: t.share),
 )
 
 _PLAIN = {
     Feature.ANNUALIZED_RETURN.value: "return", Feature.ANNUALIZED_VOL.value: "volatility",
-    Feature.SHARPE.value: "Sharpe", Feature.SKEWNESS.value: "skew", Feature.KURTOSIS.value: "tail-risk",
+    Feature.SHARPE.value: "Sharpe", Feature.SKEWNESS.value: "skew", Feature.KURTOSIS.value: "kurtosis",
     Feature.VAR_95.value: "VaR", Feature.CVAR_95.value: "CVaR", Feature.MOMENTUM_30D.value: "momentum",
     Feature.TREND_STRENGTH.value: "trend", Feature.MAX_DRAWDOWN.value: "drawdown",
-    Feature.BTC_CORR.value: "BTC-correlation", Feature.AVG_DAILY_VOLUME_USD.value: "volume",
+    Feature.BTC_CORR.value: "BTC corr", Feature.AVG_DAILY_VOLUME_USD.value: "volume",
     Feature.BETA_BTC.value: "beta", Feature.DOWNSIDE_VOL.value: "downside-risk", Feature.SORTINO.value: "Sortino",
     Feature.AUTOCORR_1.value: "mean-reversion", Feature.AMIHUD.value: "illiquidity",
 }
@@ -91,7 +116,8 @@ class ClusterProfile:
     ----------
     table : DataFrame
         One row per cluster (noise last): ``cluster``, ``name``, ``size``, ``reason``,
-        ``members``, then the mean of every feature in raw units.
+        ``members`` (most confident first), ``confidence`` (mean), ``boundary`` (members
+        below 0.6 confidence), then the mean of every feature in raw units.
     zscores : DataFrame
         Index cluster name, columns features: (cluster mean - universe mean) / universe std
         (volume-like features in log10).
@@ -108,7 +134,7 @@ class ClusterProfile:
         return labels.map(self.names).rename("cluster_name")
 
 
-def profile_clusters(X: pd.DataFrame, labels: pd.Series) -> ClusterProfile:
+def profile_clusters(X: pd.DataFrame, labels: pd.Series, confidence: pd.Series | None = None) -> ClusterProfile:
     """Statistics, z-score profiles and distinct names of the clusters.
 
     Parameters
@@ -117,85 +143,140 @@ def profile_clusters(X: pd.DataFrame, labels: pd.Series) -> ClusterProfile:
         Raw features (``FeatureSet.X``), index symbol.
     labels : Series
         Cluster per symbol, ``-1`` = noise.
+    confidence : Series, optional
+        Per-symbol confidence (:func:`cluster_core.clustering.confidence`): members are
+        listed core first, and symbols below 0.6 are listed as ``boundary``.
 
     Returns
     -------
     ClusterProfile
-        Names follow :data:`NAMING_RULES` (first rule that applies, best-scoring cluster
-        first); a cluster no rule names gets its most distinctive trait ("High momentum
-        group"); names are unique; noise is "Noise / outliers".
+        Names follow :data:`NAMING_RULES`, which compare each cluster with the members
+        of the *other* clusters (first rule that applies, best-scoring cluster first); a
+        cluster no rule names gets the trait that most sets it apart ("High skew
+        group"); names are unique; noise is "Noise / outliers"; a single cluster is
+        "Whole market". The reason lists the two features that most set the cluster
+        apart from the others, with their ratio or difference, and is unique too.
     """
     X = X.loc[labels.index]
     logged = X.copy()
     for col in (Feature.AVG_DAILY_VOLUME_USD.value, Feature.AMIHUD.value):
         if col in logged:
             logged[col] = np.log10(logged[col].where(logged[col] > 0))
+    for col in (Feature.KURTOSIS.value, Feature.SKEWNESS.value):
+        if col in logged:
+            logged[col] = np.arcsinh(logged[col])
     mean_u, std_u = logged.mean(), logged.std(ddof=0).replace(0, np.nan)
     clusters = sorted(int(c) for c in labels.unique() if c >= 0)
-    vol_median = X[Feature.ANNUALIZED_VOL.value].median()
     traits, z_rows = {}, {}
     for c in clusters:
-        members = labels.index[labels == c]
-        z = (logged.loc[members].mean() - mean_u) / std_u
-        z_rows[c] = z
-        vol = X.loc[members, Feature.ANNUALIZED_VOL.value]
-        traits[c] = Traits(
-            vol=float(vol.mean()),
-            vol_ratio=float(vol.median() / vol_median) if vol_median > 0 else np.nan,
-            btc_corr=float(X.loc[members, Feature.BTC_CORR.value].mean()),
-            z=z,
-        )
+        inside, outside = labels.index[labels == c], labels.index[(labels != c) & (labels >= 0)]
+        z_rows[c] = (logged.loc[inside].mean() - mean_u) / std_u
+        traits[c] = replace(_traits(X, logged, inside, outside, std_u), share=len(inside) / int((labels >= 0).sum()))
     names, reasons = _assign_names(traits)
     if (labels < 0).any():
         names[-1] = NOISE_NAME
         reasons[-1] = "not close enough to any group to join it"
         clusters.append(-1)
         z_rows[-1] = (logged.loc[labels.index[labels < 0]].mean() - mean_u) / std_u
-    table = _table(X, labels, clusters, names, reasons)
+    table = _table(X, labels, clusters, names, reasons, confidence)
     zscores = pd.DataFrame({names[c]: z_rows[c] for c in clusters}).T
     zscores.index.name = "cluster_name"
     return ClusterProfile(table, zscores, pd.Series(names, name="cluster_name").sort_index())
 
 
+_RATIO = (Feature.ANNUALIZED_VOL.value, Feature.DOWNSIDE_VOL.value, Feature.AVG_DAILY_VOLUME_USD.value,
+          Feature.AMIHUD.value)
+
+
+def _traits(X: pd.DataFrame, logged: pd.DataFrame, inside: pd.Index, outside: pd.Index, std_u: pd.Series) -> Traits:
+    med_in = logged.loc[inside].median()
+    med_out = logged.loc[outside].median() if len(outside) else med_in
+    contrast = ((med_in - med_out) / std_u).dropna()
+    raw_in, raw_out = X.loc[inside].median(), (X.loc[outside].median() if len(outside) else X.loc[inside].median())
+    raw_all = X.median()
+    ratio = {f: float(raw_in[f] / raw_out[f]) for f in _RATIO if f in X and raw_out.get(f, 0) > 0}
+    universe_ratio = {f: float(raw_in[f] / raw_all[f]) for f in _RATIO if f in X and raw_all.get(f, 0) > 0}
+    diff = {f: float(med_in[f] - med_out[f]) for f in X.columns if f not in _RATIO}
+    return Traits(
+        vol=float(raw_in[_VOL]), ratio=ratio, universe_ratio=universe_ratio, inside=raw_in, outside=raw_out,
+        diff=diff, contrast=contrast,
+        corr=float(raw_in[_CORR]), others_corr=float(raw_out[_CORR]),
+    )
+
+
 def _assign_names(traits: dict[int, Traits]) -> tuple[dict[int, str], dict[int, str]]:
     names: dict[int, str] = {}
-    reasons: dict[int, str] = {}
+    if len(traits) == 1:
+        only = next(iter(traits))
+        return {only: "Whole market"}, {only: "one group: no cluster structure to set it apart"}
     for rule in NAMING_RULES:
         candidates = [c for c in traits if c not in names and rule.applies(traits[c])]
         if candidates:
-            best = max(candidates, key=lambda c: rule.score(traits[c]))
-            names[best] = rule.name
-            reasons[best] = _reason(traits[best], rule.condition)
+            names[max(candidates, key=lambda c: rule.score(traits[c]))] = rule.name
     taken = set(names.values())
     for c in traits:
         if c in names:
             continue
-        z = traits[c].z.dropna()
-        label, why = f"Group {c}", "no feature sets it apart"
-        for feature in z.abs().sort_values(ascending=False).index:
-            candidate = f"{'High' if z[feature] > 0 else 'Low'} {_PLAIN.get(feature, feature)} group"
+        contrast = traits[c].contrast
+        label = f"Group {c}"
+        for feature in contrast.abs().sort_values(ascending=False).index:
+            candidate = f"{'High' if contrast[feature] > 0 else 'Low'} {_PLAIN.get(feature, feature)} group"
             if candidate not in taken:
-                label, why = candidate, f"most distinctive: {feature} z = {z[feature]:+.1f}"
+                label = candidate
                 break
         while label in taken:  # "Group 3" can only clash with itself, but stay unique whatever happens
             label += "'"
-        names[c], reasons[c] = label, _reason(traits[c], why)
+        names[c] = label
         taken.add(label)
-    return names, reasons
+    return names, _reasons(traits)
 
 
-def _reason(t: Traits, condition: str) -> str:
-    return f"vol {t.vol_ratio:.1f}x universe median, BTC corr {t.btc_corr:.2f}; {condition}"
+# What a reason may cite: the behaviour an analyst reads directly (volatility rather than
+# its VaR / CVaR / downside siblings, volume rather than Amihud illiquidity).
+_REASON_FEATURES = (
+    Feature.ANNUALIZED_VOL.value, Feature.BETA_BTC.value, Feature.BTC_CORR.value,
+    Feature.AVG_DAILY_VOLUME_USD.value, Feature.KURTOSIS.value, Feature.SKEWNESS.value, Feature.AUTOCORR_1.value,
+)
+
+
+def _phrase(t: Traits, feature: str) -> str:
+    plain = _PLAIN.get(feature, feature)
+    if feature in t.ratio:
+        return f"{plain} {t.ratio[feature]:.2g}x the others'"
+    return f"{plain} {t.inside[feature]:.2g} vs {t.outside[feature]:.2g}"
+
+
+def _reasons(traits: dict[int, Traits]) -> dict[int, str]:
+    """Cite the two features that most set each cluster apart; more until no two reasons are equal."""
+    order = {}
+    for c, t in traits.items():
+        ranked = [f for f in t.contrast.abs().sort_values(ascending=False).index if f in _REASON_FEATURES]
+        order[c] = ranked + [f for f in t.contrast.index if f not in ranked and (f in t.ratio or f in t.diff)]
+    used = dict.fromkeys(traits, 2)
+    while True:
+        reasons = {c: ", ".join(_phrase(traits[c], f) for f in order[c][: used[c]]) for c in traits}
+        clash = [c for c in traits if list(reasons.values()).count(reasons[c]) > 1 and used[c] < len(order[c])]
+        if not clash:
+            return reasons
+        for c in clash:
+            used[c] += 1
+
+
+BOUNDARY = 0.6
 
 
 def _table(
-    X: pd.DataFrame, labels: pd.Series, clusters: list[int], names: dict[int, str], reasons: dict[int, str]
+    X: pd.DataFrame, labels: pd.Series, clusters: list[int], names: dict[int, str], reasons: dict[int, str],
+    confidence: pd.Series | None,
 ) -> pd.DataFrame:
+    conf = (confidence if confidence is not None else pd.Series(np.nan, index=labels.index)).reindex(labels.index)
     rows = []
     for c in clusters:
-        members = sorted(labels.index[labels == c])
+        members = sorted(labels.index[labels == c], key=lambda s: (-np.nan_to_num(conf[s], nan=1.0), s))
+        boundary = [s for s in members if conf[s] < BOUNDARY]
         row = {"cluster": c, "name": names[c], "size": len(members), "reason": reasons[c],
-               "members": ", ".join(members)}
+               "members": ", ".join(members), "confidence": float(conf[members].mean()),
+               "boundary": ", ".join(boundary)}
         row.update(X.loc[members].mean().to_dict())
         rows.append(row)
     return pd.DataFrame(rows)

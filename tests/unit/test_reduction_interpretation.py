@@ -48,15 +48,29 @@ def test_parameters_are_clamped_with_a_notice():
 
 def test_bundled_clusters_get_expected_names(recent):
     fs, prepared = recent
-    fit = fit_clusters(prepared.Z, ClusterConfig(), order_by=fs.X["annualized_vol"])
+    fit = fit_clusters(prepared.Z, ClusterConfig(n_clusters=6), order_by=fs.X["annualized_vol"])
     profile = profile_clusters(fs.X, fit.labels)
     names = profile.name_of(fit.labels)
     assert names["USDC"] == "Stablecoins / pegged"
-    assert profile.table["name"].is_unique
-    assert set(profile.table.columns[:5]) == {"cluster", "name", "size", "reason", "members"}
+    assert names["BTC"] == names["ETH"] == "Blue-chip crypto"
+    assert profile.table["name"].is_unique and profile.table["reason"].is_unique
+    assert list(profile.table.columns[:7]) == ["cluster", "name", "size", "reason", "members", "confidence",
+                                               "boundary"]
     assert profile.table["size"].sum() == len(fs.X)
-    assert all("BTC corr" in reason for reason in profile.table["reason"])
+    assert all("the others" in reason or " vs " in reason for reason in profile.table["reason"])
     assert profile.zscores.shape == (fit.n_clusters, fs.X.shape[1])
+
+
+def test_reasons_cite_what_sets_a_cluster_apart_from_the_others(recent):
+    """Two clusters that differ only in volume: the reasons say volume, with the ratio to the others."""
+    fs, _ = recent
+    X = fs.X.copy()
+    labels = pd.Series((X["avg_daily_volume_usd"] > X["avg_daily_volume_usd"].median()).astype(int), index=X.index)
+    profile = profile_clusters(X, labels)
+    high = profile.table.set_index("cluster").loc[1, "reason"]
+    low = profile.table.set_index("cluster").loc[0, "reason"]
+    assert high.startswith("volume") and low.startswith("volume") and high != low
+    assert float(high.split("volume ")[1].split("x")[0]) > 3
 
 
 def test_noise_is_named_and_names_stay_unique_when_many_clusters_look_alike(recent):
