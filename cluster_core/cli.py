@@ -17,8 +17,18 @@ from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Link
 from cluster_core.data import DataSource, MarketData, SampleName, load_file, load_sample
 from cluster_core.errors import ClusterCoreError, ParameterError
 from cluster_core.export import to_csv_bytes
-from cluster_core.features import FeatureConfig, Flag, MarketMode, PrepConfig, Scaling, compute_features
-from cluster_core.pipeline import UniverseConfig, run_backtest, run_clustering
+from cluster_core.features import (
+    PRESETS,
+    Feature,
+    FeatureConfig,
+    FeaturePreset,
+    Flag,
+    MarketMode,
+    PrepConfig,
+    Scaling,
+    compute_features,
+)
+from cluster_core.pipeline import UniverseConfig, run_backtest, run_clustering, run_stability
 from cluster_core.reduction import Reduction, ReductionConfig
 from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
 
@@ -82,6 +92,21 @@ def _auto_or(kind: type, flag: str) -> object:
     return parse
 
 
+def _feature_list(text: str) -> tuple[str, ...]:
+    """``behaviour`` / ``seed`` / ``all`` or comma-separated feature names."""
+    if text in {p.value for p in FeaturePreset}:
+        return tuple(f.value for f in PRESETS[FeaturePreset(text)])
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    known = {f.value for f in Feature}
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"--features must be behaviour, seed, all or a comma-separated list of {', '.join(sorted(known))}; "
+            f"unknown: {', '.join(unknown) or 'none given'}"
+        )
+    return names
+
+
 def _cluster(args: argparse.Namespace) -> str:
     data = _load(args.data)
     features = FeatureConfig(
@@ -94,17 +119,45 @@ def _cluster(args: argparse.Namespace) -> str:
         linkage=args.linkage, distance=args.distance, cut_distance=args.cut_distance,
     )
     result = run_clustering(
-        data, features, universe, PrepConfig(scaling=args.scaling), config, ReductionConfig(method=args.reduction)
+        data, features, universe, PrepConfig(features=args.features, scaling=args.scaling), config,
+        ReductionConfig(method=args.reduction),
     )
     table = result.table()
     _write(table, args.out)
     for note in (*result.clustering.notes, *result.embedding.notes, *result.view.features.warnings):
         print(f"note: {note}", file=sys.stderr)
     quality = result.clustering.quality["silhouette"]
+    confidence = result.clustering.confidence
+    boundary = int((confidence < 0.6).sum())
+    verdict = "" if result.clustering.has_groups else "no clear groups; "
     return (
         f"wrote {len(table)} symbols in {result.clustering.n_clusters} clusters"
         f"{f' (+{result.clustering.n_noise} noise)' if result.clustering.n_noise else ''} to {args.out}; "
-        f"silhouette {quality:.3f}"
+        f"{verdict}silhouette {quality:.3f}; mean confidence {confidence.mean():.2f}, {boundary} boundary symbol(s)"
+    )
+
+
+def _stability(args: argparse.Namespace) -> str:
+    data = _load(args.data)
+    features = FeatureConfig(lookback_days=args.lookback_days, benchmark=args.benchmark,
+                             min_coverage=args.min_coverage, market_mode=args.market_mode)
+    universe = UniverseConfig(tuple(Flag(f) for f in args.exclude))
+    clustering = ClusterConfig(method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples)
+
+    def progress(done: int, total: int, month: str, status: str) -> None:
+        print(f"\r{done}/{total} {month}: {status}   ", end="", file=sys.stderr, flush=True)
+
+    interactive = sys.stderr.isatty()
+    table = run_stability(data, features, universe, PrepConfig(features=args.features), clustering, args.months,
+                          progress=progress if interactive else None)
+    if interactive:
+        print(file=sys.stderr)
+    _write(table.assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d %H:%M")), args.out)
+    ari = table["ari_vs_previous"].dropna()
+    return (
+        f"wrote {len(table)} month ends to {args.out}; month-to-month ARI median {ari.median():.2f} "
+        f"(min {ari.min():.2f}) over {len(ari)} pairs; median silhouette {table['silhouette'].median():.2f}; "
+        f"no clear groups in {int((~table['clear_groups']).sum())} month(s)"
     )
 
 
@@ -123,7 +176,7 @@ def _backtest(args: argparse.Namespace) -> str:
         print(f"\r{done}/{total} {month}: {status}   ", end="", file=sys.stderr, flush=True)
 
     interactive = sys.stderr.isatty()
-    result = run_backtest(data, features, universe, PrepConfig(), clustering, config,
+    result = run_backtest(data, features, universe, PrepConfig(features=args.features), clustering, config,
                           progress=progress if interactive else None)
     if interactive:
         print(file=sys.stderr)
@@ -138,10 +191,11 @@ def _backtest(args: argparse.Namespace) -> str:
     )
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, as_of: bool = True) -> None:
     parser.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
     parser.add_argument("--lookback-days", type=int, default=90, help="window length in days (default 90)")
-    parser.add_argument("--as-of", default=None, help="end of the window (default: last bar)")
+    if as_of:
+        parser.add_argument("--as-of", default=None, help="end of the window (default: last bar)")
     parser.add_argument("--benchmark", default="BTC", help="symbol for btc_corr / beta_btc (default BTC)")
     parser.add_argument("--min-coverage", type=float, default=0.8, help="minimum share of bars with a return")
     parser.add_argument(
@@ -178,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     clusters.add_argument("--cut-distance", type=float, default=None,
                           help="hierarchical: cut the tree at this merge distance instead of into k clusters")
     clusters.add_argument("--scaling", default="standard", choices=[m.value for m in Scaling])
+    _add_features(clusters)
     clusters.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag],
                           help="flagged groups to leave out")
     clusters.add_argument("--reduction", default="pca", choices=[m.value for m in Reduction])
@@ -202,9 +257,27 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--top-n", type=int, default=1, help="rotation: symbols held from the top cluster")
     backtest.add_argument("--rule", default="sharpe", choices=[r.value for r in PickRule])
     backtest.add_argument("--weighting", default="equal", choices=[w.value for w in Weighting])
+    _add_features(backtest)
     backtest.add_argument("--out", required=True, help="output CSV path")
     backtest.set_defaults(run=_backtest)
+
+    stability = sub.add_parser("stability", help="month-to-month agreement of the clusters -> CSV")
+    _add_common(stability, as_of=False)
+    stability.add_argument("--months", type=int, default=12, help="last N month ends (default 12)")
+    stability.add_argument("--method", default="kmeans", choices=[m.value for m in ClusterMethod])
+    stability.add_argument("--k", type=_auto_or(int, "--k"), default=None, help="number of clusters or auto")
+    stability.add_argument("--eps", type=_auto_or(float, "--eps"), default=None, help="DBSCAN radius or auto")
+    stability.add_argument("--min-samples", type=int, default=3)
+    stability.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag])
+    _add_features(stability)
+    stability.add_argument("--out", required=True, help="output CSV path")
+    stability.set_defaults(run=_stability)
     return parser
+
+
+def _add_features(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--features", type=_feature_list, default=PrepConfig().features,
+                        help="behaviour (default), seed, all, or a comma-separated list of features to cluster on")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

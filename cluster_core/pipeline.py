@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from cluster_core._typing import ProgressCallback
-from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, fit_clusters
+from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, confidence, fit_clusters
 from cluster_core.data import MarketData
 from cluster_core.errors import ClusterCoreError, DataError, ParameterError
 from cluster_core.features import (
@@ -34,6 +35,7 @@ from cluster_core.strategies import (
     performance_metrics,
     rebalance_dates,
     simulate,
+    stability_over_time,
     target_weights,
 )
 
@@ -48,6 +50,7 @@ __all__ = [
     "run_backtest",
     "run_clustering",
     "run_features",
+    "run_stability",
     "window_returns",
 ]
 
@@ -133,7 +136,7 @@ class ClusterResult:
     embedding: Embedding
 
     def table(self) -> pd.DataFrame:
-        """Build the ``clusters.csv`` contract: symbol, cluster, cluster_name, x, y, then the raw features."""
+        """Build the ``clusters.csv`` contract: symbol, cluster, cluster_name, x, y, the raw features, confidence."""
         labels = self.clustering.labels
         X = self.view.features.X.loc[labels.index]
         out = pd.DataFrame(
@@ -145,7 +148,10 @@ class ClusterResult:
                 "y": self.embedding.coords.loc[labels.index, "y"].to_numpy(),
             }
         )
-        return pd.concat([out, X.reset_index(drop=True)], axis=1)
+        table = pd.concat([out, X.reset_index(drop=True)], axis=1)
+        conf = self.clustering.confidence
+        table["confidence"] = np.nan if conf is None else conf.reindex(labels.index).to_numpy()
+        return table
 
 
 def prepare(view: FeatureView, config: PrepConfig | None = None) -> Prepared:
@@ -153,13 +159,21 @@ def prepare(view: FeatureView, config: PrepConfig | None = None) -> Prepared:
     return prepare_features(view.features.X, config)
 
 
-def cluster(data: MarketData, view: FeatureView, prepared: Prepared, config: ClusterConfig | None = None) -> Clustering:
-    """Fit the clustering; labels are ordered by mean annualised volatility."""
+def cluster(
+    data: MarketData,
+    view: FeatureView,
+    prepared: Prepared,
+    config: ClusterConfig | None = None,
+    *,
+    with_confidence: bool = True,
+) -> Clustering:
+    """Fit the clustering (labels ordered by mean annualised volatility) and each symbol's confidence."""
     cfg = config or ClusterConfig()
     returns = None
     if ClusterMethod(cfg.method) is ClusterMethod.HIERARCHICAL and Distance(cfg.distance) is not Distance.FEATURES:
         returns = window_returns(data, view.features)
-    return fit_clusters(prepared.Z, cfg, order_by=view.features.X["annualized_vol"], returns=returns)
+    fitted = fit_clusters(prepared.Z, cfg, order_by=view.features.X["annualized_vol"], returns=returns)
+    return replace(fitted, confidence=confidence(prepared.Z, fitted)) if with_confidence else fitted
 
 
 def embed(prepared: Prepared, config: ReductionConfig | None = None) -> Embedding:
@@ -169,7 +183,7 @@ def embed(prepared: Prepared, config: ReductionConfig | None = None) -> Embeddin
 
 def assemble(view: FeatureView, prepared: Prepared, clustering: Clustering, embedding: Embedding) -> ClusterResult:
     """Name and profile the clusters and bundle the parts."""
-    profile = profile_clusters(view.features.X, clustering.labels)
+    profile = profile_clusters(view.features.X, clustering.labels, clustering.confidence)
     return ClusterResult(view, prepared, clustering, profile, embedding)
 
 
@@ -224,7 +238,7 @@ def run_backtest(
         try:
             view = run_features(data, replace(fcfg, as_of=date), universe)
             prepared = prepare(view, prep)
-            fit = cluster(data, view, prepared, clustering)
+            fit = cluster(data, view, prepared, clustering, with_confidence=False)
             profile = profile_clusters(view.features.X, fit.labels)
             target = target_weights(cfg, view.features.X, prepared.Z, fit.labels, profile.names)
             labels[date], names[date], universes[date] = fit.labels, profile.names, list(view.features.X.index)
@@ -238,3 +252,55 @@ def run_backtest(
     rows["n_clusters"] = [int(labels[d][labels[d] >= 0].nunique()) if d in labels else 0 for d in rows["date"]]
     curves = equity_curves(data, rows, universes)
     return BacktestResult(rows, curves, performance_metrics(curves, rows), labels, names, tuple(notes))
+
+
+def run_stability(
+    data: MarketData,
+    features: FeatureConfig | None = None,
+    universe: UniverseConfig | None = None,
+    prep: PrepConfig | None = None,
+    clustering: ClusterConfig | None = None,
+    months: int = 12,
+    progress: ProgressCallback | None = None,
+) -> pd.DataFrame:
+    """Cluster as of each of the last ``months`` month ends and compare each with the month before.
+
+    Each month is fitted from scratch on the bars up to its month end (as the
+    walk-forward does), so this measures how far the groups hold from month to month.
+
+    Returns
+    -------
+    DataFrame
+        One row per month end: ``date``, ``k`` (clusters found), ``ari_vs_previous``
+        (adjusted Rand index on the symbols present both months), ``n_changed`` and
+        ``changed`` (symbols whose aligned cluster changed), ``silhouette``,
+        ``clear_groups`` (False when automatic k found no structure).
+
+    Raises
+    ------
+    DataError
+        Fewer than two month ends after the first lookback window.
+    ParameterError
+        ``months`` below 2.
+    """
+    if not isinstance(months, int) or months < 2:
+        raise ParameterError(f"`months` must be an integer >= 2; got {months!r}.")
+    fcfg = features or FeatureConfig()
+    dates = rebalance_dates(data, fcfg.lookback_days)[-months:]
+    if len(dates) < 2:
+        raise DataError(
+            f"Month-to-month stability needs at least 2 month ends after the first {fcfg.lookback_days}-day window; "
+            f"the data has {len(dates)}. Shorten the lookback or load more history."
+        )
+    labels, quality = {}, {}
+    for i, date in enumerate(dates):
+        view = run_features(data, replace(fcfg, as_of=date), universe)
+        fit = cluster(data, view, prepare(view, prep), clustering, with_confidence=False)
+        labels[date], quality[date] = fit.labels, (fit.quality["silhouette"], fit.has_groups)
+        if progress is not None:
+            progress(i + 1, len(dates), f"{date:%Y-%m}", f"{fit.n_clusters} clusters")
+    table, _ = stability_over_time(labels)
+    table = table.rename(columns={"clusters": "k"})
+    table["silhouette"] = [quality[d][0] for d in table["date"]]
+    table["clear_groups"] = [quality[d][1] for d in table["date"]]
+    return table[["date", "k", "ari_vs_previous", "n_changed", "changed", "silhouette", "clear_groups"]]

@@ -64,7 +64,8 @@ def test_cluster_csv_contract(tmp_path):
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
     assert list(table.columns[:5]) == ["symbol", "cluster", "cluster_name", "x", "y"]
-    assert list(table.columns[5:]) == [f.value for f in Feature]
+    assert list(table.columns[5:-1]) == [f.value for f in Feature]
+    assert table.columns[-1] == "confidence" and table["confidence"].between(0, 1).all()
     assert set(table["cluster"]) == {0, 1, 2, 3, 4}
     assert table.groupby("cluster")["cluster_name"].nunique().eq(1).all()
     assert table["cluster_name"].nunique() == 5
