@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,13 +28,17 @@ from cluster_core.data import (
 from cluster_core.errors import ClusterCoreError
 from cluster_core.export import to_csv_bytes
 from cluster_core.features import (
+    PRESETS,
     Feature,
     FeatureConfig,
+    FeaturePreset,
     Flag,
     MarketMode,
+    Persistence,
     Prepared,
     PrepConfig,
     Scaling,
+    feature_persistence,
 )
 from cluster_core.pipeline import (
     ClusterResult,
@@ -50,9 +54,11 @@ from cluster_core.pipeline import (
 from cluster_core.reduction import Embedding, Reduction, ReductionConfig
 from cluster_core.strategies import BacktestConfig, BacktestResult, PickRule, Strategy, Weighting
 from pages._state import (  # noqa: F401  (labels are re-exported for the pages)
+    CUSTOM,
     FLAG_LABELS,
     METHOD_LABELS,
     MODE_LABELS,
+    PRESET_LABELS,
     REDUCTION_LABELS,
     init_state,
     sync_state,
@@ -145,12 +151,20 @@ def _analysis_widgets(data: MarketData) -> tuple[FeatureConfig, UniverseConfig]:
     return config, universe
 
 
+def _preset_changed() -> None:
+    """Switching to a custom pick starts from the preset it leaves."""
+    state = st.session_state
+    if state["clusters.preset"] == CUSTOM:
+        return
+    state["clusters.features"] = [f.value for f in PRESETS[FeaturePreset(state["clusters.preset"])]]
+
+
 def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
     st.header("Clustering")
     method = st.selectbox("Algorithm", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="clusters.method")
     by_height = method == ClusterMethod.HIERARCHICAL.value and st.session_state["clusters.cut_by_height"]
     if method in (ClusterMethod.KMEANS.value, ClusterMethod.HIERARCHICAL.value) and not by_height:
-        auto_k = st.toggle("Automatic k (elbow + silhouette)", key="clusters.auto_k")
+        auto_k = st.toggle("Automatic k (best silhouette)", key="clusters.auto_k")
         st.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k", disabled=auto_k)
     if method == ClusterMethod.HIERARCHICAL.value:
         st.toggle("Cut the tree at a height instead of into k clusters", key="clusters.cut_by_height")
@@ -174,13 +188,22 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
         st.slider("Perplexity", 2, 100, key="clusters.perplexity")
     elif reduction == Reduction.UMAP.value:
         st.slider("Neighbours", 2, 100, key="clusters.n_neighbors")
-    with st.expander("Features used and scaling", expanded=False):
-        st.multiselect("Features", [f.value for f in Feature], key="clusters.features")
+    preset = st.selectbox(
+        "Cluster on", list(PRESET_LABELS), format_func=PRESET_LABELS.get, key="clusters.preset",
+        on_change=_preset_changed,
+        help="Behaviour: features whose ranks persist month to month (see Features → Persistence); "
+             "performance (return, Sharpe, momentum...) is shown on top of the clusters, not used to form them.",
+    )
+    with st.expander("Features used and scaling", expanded=preset == CUSTOM):
+        if preset == CUSTOM:
+            st.multiselect("Features", [f.value for f in Feature], key="clusters.features")
+        else:
+            st.caption(", ".join(f.value for f in PRESETS[FeaturePreset(preset)]))
         st.selectbox("Scaling", [s.value for s in Scaling], key="clusters.scaling",
                      help="standard: z-scores; robust: median/IQR; quantile: ranks to normal scores.")
     state = st.session_state
-    prep = PrepConfig(features=tuple(state["clusters.features"]) or PrepConfig().features,
-                      scaling=Scaling(state["clusters.scaling"]))
+    chosen = state["clusters.features"] if preset == CUSTOM else [f.value for f in PRESETS[FeaturePreset(preset)]]
+    prep = PrepConfig(features=tuple(chosen) or PrepConfig().features, scaling=Scaling(state["clusters.scaling"]))
     clustering = ClusterConfig(
         method=ClusterMethod(method),
         n_clusters=None if state["clusters.auto_k"] else int(state["clusters.k"]),
@@ -318,6 +341,20 @@ def feature_view(session: Session) -> FeatureView:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() ends the script run
+
+
+@st.cache_data(max_entries=8, show_spinner="Computing each feature in every non-overlapping window...")
+def _cached_persistence(fp: str, features: FeatureConfig, _data: MarketData) -> Persistence:
+    return feature_persistence(_data, replace(features, as_of=None))
+
+
+def persistence(session: Session) -> Persistence | None:
+    """Feature persistence over the whole data set (cached), or ``None`` with a message why not."""
+    try:
+        return _cached_persistence(session.data.fingerprint, replace(session.features, as_of=None), session.data)
+    except ClusterCoreError as exc:
+        st.info(str(exc))
+        return None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

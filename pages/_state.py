@@ -14,7 +14,7 @@ import streamlit as st
 
 from cluster_core.clustering import ClusterMethod, Distance, Linkage
 from cluster_core.data import DEFAULT_YAHOO_TICKERS, DataSource
-from cluster_core.features import DEFAULT_FEATURES, Feature, Flag, MarketMode, Scaling
+from cluster_core.features import DEFAULT_FEATURES, Feature, FeaturePreset, Flag, MarketMode, Scaling
 from cluster_core.reduction import Reduction
 from cluster_core.strategies import PickRule, Strategy, Weighting
 
@@ -51,6 +51,13 @@ def _split_features(text: str) -> list[str]:
     return [Feature(part).value for part in text.split(",") if part] or [f.value for f in DEFAULT_FEATURES]
 
 
+CUSTOM = "custom"
+
+
+def _parse_preset(text: str) -> str:
+    return CUSTOM if text == CUSTOM else FeaturePreset(text).value
+
+
 def _split_flags(text: str) -> list[str]:
     return [Flag(part).value for part in text.split(",") if part]
 
@@ -77,6 +84,7 @@ PARAMS = (
     Param("features.market_mode", "mode", MarketMode.RAW.value, lambda t: MarketMode(t).value),
     Param("features.benchmark", "benchmark", "BTC", lambda t: t.strip().upper()),
     Param("features.exclude", "exclude", [], _split_flags, ",".join),
+    Param("clusters.preset", "preset", FeaturePreset.BEHAVIOUR.value, _parse_preset),
     Param("clusters.features", "feats", [f.value for f in DEFAULT_FEATURES], _split_features, ",".join),
     Param("clusters.scaling", "scaling", Scaling.STANDARD.value, lambda t: Scaling(t).value),
     Param("clusters.method", "method", ClusterMethod.KMEANS.value, lambda t: ClusterMethod(t).value),
@@ -101,6 +109,12 @@ PARAMS = (
     Param("act.peer_z", "peerz", 1.5, lambda t: min(5.0, max(0.0, float(t)))),
     Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
 )
+PRESET_LABELS = {
+    FeaturePreset.BEHAVIOUR.value: "Behaviour (persistent risk, liquidity)",
+    FeaturePreset.SEED.value: "Seed 12 (behaviour + performance)",
+    FeaturePreset.ALL.value: "All 17 features",
+    CUSTOM: "Custom pick",
+}
 METHOD_LABELS = {
     ClusterMethod.KMEANS.value: "K-Means",
     ClusterMethod.DBSCAN.value: "DBSCAN",

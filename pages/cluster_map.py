@@ -27,14 +27,24 @@ if notes:
     st.info("\n".join(f"- {note}" for note in notes))
 
 quality = fit.quality
-cols = st.columns(5)
+cols = st.columns(6)
 cols[0].metric("Clusters", fit.n_clusters)
 cols[1].metric("Noise", fit.n_noise)
+cols[5].metric("Confidence", f"{fit.confidence.mean():.0%}",
+               help="Mean share of 20 refits on 80 % of the symbols that keep a symbol in its cluster. "
+                    "Faint, outlined markers are boundary symbols (< 60 %).")
 cols[2].metric("Silhouette", f"{quality['silhouette']:.2f}", help="-1..1, higher = tighter, better separated groups.")
 cols[3].metric("Calinski-Harabasz", f"{quality['calinski_harabasz']:.0f}", help="Higher = better separated.")
 cols[4].metric("Davies-Bouldin", f"{quality['davies_bouldin']:.2f}", help="Lower = better separated.")
 
-figure = plot_cluster_map(emb.coords, fit.labels, result.profile.names, result.view.features.X)
+if not fit.has_groups:
+    st.warning(fit.notes[-1] if fit.notes else "No clear groups in this window.")
+SIZES = {"avg_daily_volume_usd": "daily volume (log)", "momentum_30d": "30-day momentum (rank)",
+         "annualized_return": "window return (rank)", "sharpe": "Sharpe (rank)", "max_drawdown": "max drawdown (rank)"}
+size_by = st.selectbox("Marker size", list(SIZES), format_func=SIZES.get, key="map.size_by",
+                       help="Clusters are formed on behaviour; size a performance measure on top of them.")
+figure = plot_cluster_map(emb.coords, fit.labels, result.profile.names, result.view.features.X,
+                          confidence=fit.confidence, size_by=size_by)
 if emb.explained_variance is not None:
     figure.update_layout(xaxis_title=f"PC1 ({emb.explained_variance[0]:.0%})",
                          yaxis_title=f"PC2 ({emb.explained_variance[1]:.0%})")

@@ -8,7 +8,15 @@ import streamlit as st
 from cluster_core.charts import plot_feature_scatter
 from cluster_core.data import load_sectors, sectors_for
 from cluster_core.features import FEATURE_INFO, VOLUME_LIKE, Feature
-from pages._shared import FLAG_LABELS, MODE_LABELS, download_csv, feature_view, setup_page, show_messages
+from pages._shared import (
+    FLAG_LABELS,
+    MODE_LABELS,
+    download_csv,
+    feature_view,
+    persistence,
+    setup_page,
+    show_messages,
+)
 
 PERCENT = {"annualized_return", "annualized_vol", "var_95", "cvar_95", "momentum_30d", "max_drawdown", "downside_vol"}
 
@@ -32,7 +40,9 @@ cols[1].metric("Left out (coverage)", int((~excluded).sum()), help="Too few retu
 cols[2].metric("Excluded by you", int(excluded.sum()))
 cols[3].metric("Market mode", fs.config.market_mode.value, help=MODE_LABELS[fs.config.market_mode.value])
 
-tab_table, tab_scatter, tab_checks, tab_defs = st.tabs(["Table", "Scatter", "Universe checks", "Definitions"])
+tab_table, tab_persist, tab_scatter, tab_checks, tab_defs = st.tabs(
+    ["Table", "Persistence", "Scatter", "Universe checks", "Definitions"]
+)
 with tab_table:
     config = {
         name: st.column_config.NumberColumn(name, format="percent" if name in PERCENT else "%.3g")
@@ -41,6 +51,23 @@ with tab_table:
     config["avg_daily_volume_usd"] = st.column_config.NumberColumn("avg_daily_volume_usd", format="compact")
     st.dataframe(fs.X, column_config=config, width="stretch", height=520, key="features.table")
     download_csv(fs.X.reset_index(), "features.csv", "Download features CSV", key="features.download")
+
+with tab_persist:
+    st.markdown(
+        f"Does a feature rank the coins the same way in the next window? Spearman rank correlation of each "
+        f"feature across symbols between consecutive, non-overlapping {fs.config.lookback_days}-day windows. "
+        "Behaviour (volatility, beta, correlation, liquidity) persists; performance (return, Sharpe, momentum) "
+        "does not, which is why clusters are formed on behaviour by default."
+    )
+    persisted = persistence(session)
+    if persisted is not None:
+        st.dataframe(persisted.table, hide_index=True, width="stretch", key="features.persistence",
+                     column_config={"median_spearman": st.column_config.ProgressColumn(
+                         "median_spearman", min_value=-1, max_value=1, format="%.2f")})
+        st.caption(f"{len(persisted.window_ends)} windows ending {persisted.window_ends[0]:%Y-%m-%d} → "
+                   f"{persisted.window_ends[-1]:%Y-%m-%d}; in_default = part of the default Behaviour preset.")
+        download_csv(persisted.table, "feature_persistence.csv", "Download persistence CSV",
+                     key="features.download_persistence")
 
 with tab_scatter:
     names = list(fs.X.columns)

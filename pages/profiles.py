@@ -12,12 +12,15 @@ result = cluster_result(session)
 profile = result.profile
 
 st.title("Cluster profiles")
-st.caption("What each group is: its name, why, its average behaviour and how stable it is.")
+st.caption("What each group is: its name, why (what sets it apart from the other clusters), its behaviour, "
+           "the window's performance on top, and how sure the assignment is. Members are listed core first.")
 show_messages(session.messages)
 
 table = profile.table
 st.dataframe(table, hide_index=True, width="stretch", key="profiles.table",
-             column_config={"members": st.column_config.TextColumn("members", width="large")})
+             column_config={"members": st.column_config.TextColumn("members", width="large"),
+                            "confidence": st.column_config.ProgressColumn("confidence", min_value=0, max_value=1,
+                                                                          format="%.2f")})
 download_csv(table, "cluster_statistics.csv", "Download cluster statistics CSV", key="profiles.download")
 
 st.subheader("Profile against the universe")
@@ -40,4 +43,5 @@ st.subheader("Members")
 for _, row in table.iterrows():
     with st.expander(f"{row['name']} — {row['size']} symbol(s)"):
         st.write(row["reason"])
-        st.write(row["members"])
+        st.write(f"**Core first:** {row['members']}")
+        st.write(f"**Boundary (confidence < 60 %):** {row['boundary'] or 'none'}")

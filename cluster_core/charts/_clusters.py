@@ -12,13 +12,28 @@ from cluster_core.errors import ParameterError
 
 __all__ = ["plot_cluster_map", "plot_correlation_heatmap", "plot_dendrogram", "plot_profile_heatmap"]
 
-HOVER_FEATURES = ("annualized_return", "annualized_vol", "btc_corr", "max_drawdown", "avg_daily_volume_usd")
+HOVER_FEATURES = ("annualized_vol", "btc_corr", "beta_btc", "avg_daily_volume_usd", "annualized_return",
+                  "momentum_30d", "max_drawdown")
+BOUNDARY = 0.6  # confidence below this: a boundary symbol, drawn with a dark outline
 
 
 def plot_cluster_map(
-    coords: pd.DataFrame, labels: pd.Series, names: pd.Series, X: pd.DataFrame, title: str = ""
+    coords: pd.DataFrame,
+    labels: pd.Series,
+    names: pd.Series,
+    X: pd.DataFrame,
+    title: str = "",
+    confidence: pd.Series | None = None,
+    size_by: str = "avg_daily_volume_usd",
 ) -> go.Figure:
     """2-D map: one trace per cluster (legend = names), marker size = log daily volume.
+
+    With ``confidence``, a marker's opacity follows it (core members solid, boundary
+    symbols faint) and symbols below 0.6 get a dark outline; the hover shows it, next
+    to the behaviour and the window's performance. ``size_by`` picks the feature behind
+    the marker size: volume (log scale) by default, or any other column by its rank, so a
+    performance feature (30-day momentum, return) can be read on top of the behaviour
+    clusters.
 
     Parameters
     ----------
@@ -31,22 +46,31 @@ def plot_cluster_map(
     X : DataFrame
         Raw features, for the hover text and the marker size.
     """
-    volume = X.get("avg_daily_volume_usd", pd.Series(np.nan, index=X.index)).reindex(coords.index)
-    logv = np.log10(volume.where(volume > 0))
-    span = (logv.max() - logv.min()) or 1.0
-    size = (7 + 15 * (logv - logv.min()) / span).fillna(8)
+    if size_by not in X.columns:
+        raise ParameterError(f"`size_by` must be one of {', '.join(X.columns)}; got {size_by!r}.")
+    values = X[size_by].reindex(coords.index)
+    if size_by in ("avg_daily_volume_usd", "amihud_illiquidity"):
+        values = np.log10(values.where(values > 0))
+        span = (values.max() - values.min()) or 1.0
+        size = (7 + 15 * (values - values.min()) / span).fillna(8)
+    else:
+        size = (7 + 15 * values.rank(pct=True)).fillna(8)
     fig = go.Figure()
     for label in sorted(labels.unique(), key=lambda c: (c < 0, c)):
         members = labels.index[labels == label]
-        hover = [_hover(symbol, X) for symbol in members]
+        conf = (confidence if confidence is not None else pd.Series(1.0, index=labels.index)).reindex(members)
+        conf = conf.fillna(1.0).clip(0, 1)
+        hover = [_hover(symbol, X, None if confidence is None else conf[symbol]) for symbol in members]
         fig.add_trace(
             go.Scatter(
                 x=coords.loc[members, "x"], y=coords.loc[members, "y"], mode="markers+text" if len(coords) <= 60
                 else "markers", name=f"{names.get(label, label)} ({len(members)})", text=list(members),
                 textposition="top center", textfont={"size": 9}, hovertext=hover, hoverinfo="text",
                 customdata=list(members),
-                marker={"size": size.loc[members], "color": cluster_colour(int(label)), "opacity": 0.85,
-                        "symbol": "x" if label < 0 else "circle", "line": {"width": 0.5, "color": "white"}},
+                marker={"size": size.loc[members], "color": cluster_colour(int(label)),
+                        "opacity": (0.25 + 0.7 * conf).round(3).tolist(), "symbol": "x" if label < 0 else "circle",
+                        "line": {"width": [2.0 if c < BOUNDARY else 0.5 for c in conf],
+                                 "color": ["#222" if c < BOUNDARY else "white" for c in conf]}},
             )
         )
     fig.update_layout(
@@ -58,13 +82,15 @@ def plot_cluster_map(
     return fig
 
 
-def _hover(symbol: str, X: pd.DataFrame) -> str:
+def _hover(symbol: str, X: pd.DataFrame, confidence: float | None = None) -> str:
     parts = [f"<b>{symbol}</b>"]
+    if confidence is not None:
+        parts.append(f"confidence: {confidence:.0%}{' (boundary)' if confidence < BOUNDARY else ''}")
     for name in HOVER_FEATURES:
         if name in X.columns and pd.notna(X.at[symbol, name]):
             value = X.at[symbol, name]
             text = f"{value:,.0f} USD" if name == "avg_daily_volume_usd" else (
-                f"{value:.2f}" if name == "btc_corr" else f"{value:.1%}")
+                f"{value:.2f}" if name in ("btc_corr", "beta_btc") else f"{value:.1%}")
             parts.append(f"{name}: {text}")
     return "<br>".join(parts)
 

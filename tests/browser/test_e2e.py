@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
@@ -46,7 +47,7 @@ def test_walk_every_page_change_k_and_download_clusters_csv(page):
         _wait_ready(page)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
-    page.get_by_text("Automatic k (elbow + silhouette)").click()
+    page.get_by_text("Automatic k (best silhouette)").click()
     _wait_ready(page)
     k_input = page.get_by_label("k (clusters)", exact=True)
     k_input.fill("4")
@@ -54,13 +55,34 @@ def test_walk_every_page_change_k_and_download_clusters_csv(page):
     expect(page.get_by_test_id("stMetric").filter(has_text="Clusters").first).to_contain_text("4", timeout=LOAD)
     _wait_ready(page)
     assert "k=4" in page.url and "autok=0" in page.url
-    with page.expect_download(timeout=LOAD) as info:
-        page.get_by_role("button", name="Download clusters CSV").click()
     path = ARTIFACTS / "clusters.csv"
-    info.value.save_as(path)
-    lines = path.read_text().splitlines()
+    lines = _download_clusters(page, path, clusters=4)
     assert lines[0].startswith("symbol,cluster,cluster_name,x,y,annualized_return,annualized_vol")
+    assert lines[0].endswith(",confidence")
     assert len({line.split(",")[1] for line in lines[1:]}) == 4
+
+
+def _download_clusters(page, path, clusters: int, attempts: int = 4) -> list[str]:
+    """Download clusters.csv; retry while the button still serves the previous run's file.
+
+    Right after a rerun the button can keep the previous run's file URL for a moment (the
+    click then gets the old table, or a cancelled download when that file was already
+    released); a person clicks seconds later, a script within milliseconds.
+    """
+    lines: list[str] = []
+    for _ in range(attempts):
+        try:
+            with page.expect_download(timeout=LOAD) as info:
+                page.get_by_role("button", name="Download clusters CSV").click()
+            info.value.save_as(path)
+        except PlaywrightError:
+            page.wait_for_timeout(1000)
+            continue
+        lines = path.read_text().splitlines()
+        if len({line.split(",")[1] for line in lines[1:]}) == clusters:
+            return lines
+        page.wait_for_timeout(1000)
+    return lines
 
 
 def test_data_page_loads_without_exception(page):
@@ -141,3 +163,24 @@ def test_strategy_pages_render_and_export(page, title, heading, download):
         with page.expect_download(timeout=LOAD) as info:
             page.get_by_role("button", name=download).click()
         assert info.value.suggested_filename.endswith(".csv")
+
+
+def test_feature_preset_and_persistence_in_the_browser(page):
+    page.goto(page.base_url + "/?map=pca")
+    _wait_ready(page)
+    expect(page.get_by_text("on 9 scaled features")).to_be_visible(timeout=LOAD)
+    box = page.get_by_role("combobox", name="Cluster on")
+    box.click()
+    box.fill("Seed 12")
+    page.get_by_text("Seed 12 (behaviour + performance)").last.click()
+    _wait_ready(page)
+    expect(page.get_by_text("on 12 scaled features")).to_be_visible(timeout=LOAD)
+    assert "preset=seed" in page.url
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.goto(page.base_url + "/features")
+    _wait_ready(page)
+    page.get_by_role("tab", name="Persistence").click()
+    expect(page.get_by_text("in_default = part of the default Behaviour preset")).to_be_visible(timeout=LOAD)
+    _wait_ready(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "persistence.png"), full_page=True)

@@ -105,3 +105,46 @@ def test_hierarchical_cut_by_height_and_benchmark_choice():
     at.sidebar.selectbox(key="features.benchmark").set_value("ETH").run()
     assert not at.exception
     assert at.query_params["benchmark"] in ("ETH", ["ETH"])
+
+
+def test_feature_presets_change_the_clusters_and_live_in_the_url():
+    at = page("cluster_map.py")
+    at.query_params["map"] = "pca"
+    at.run()
+    assert at.sidebar.selectbox(key="clusters.preset").value == "behaviour"
+    assert "on 9 scaled features" in at.caption[0].value
+    assert "preset" not in at.query_params  # the default stays out of the URL
+    at.sidebar.selectbox(key="clusters.preset").set_value("seed").run()
+    assert not at.exception
+    assert "on 12 scaled features" in at.caption[0].value
+    assert at.query_params["preset"] in ("seed", ["seed"])
+    at.sidebar.selectbox(key="clusters.preset").set_value("custom").run()
+    assert at.sidebar.multiselect(key="clusters.features").value[:2] == ["annualized_return", "annualized_vol"]
+    at.sidebar.multiselect(key="clusters.features").set_value(["annualized_vol", "btc_corr", "beta_btc"]).run()
+    assert not at.exception and "on 3 scaled features" in at.caption[0].value
+
+
+def test_a_preset_from_the_url_is_applied_and_a_bad_one_ignored():
+    at = page("cluster_map.py")
+    at.query_params.update({"map": "pca", "preset": "all"})
+    at.run()
+    assert "on 17 scaled features" in at.caption[0].value
+    bad = page("cluster_map.py")
+    bad.query_params.update({"map": "pca", "preset": "nonsense"})
+    bad.run()
+    assert not bad.exception and "on 9 scaled features" in bad.caption[0].value
+
+
+def test_map_and_profiles_show_confidence_and_boundary_symbols():
+    at = page("cluster_map.py")
+    at.query_params.update({"map": "pca", "autok": "0", "k": "6"})
+    at.run()
+    confidence = _metrics(at)["Confidence"]
+    assert confidence.endswith("%") and 30 <= int(confidence[:-1]) <= 100
+    profiles = page("profiles.py")
+    profiles.query_params.update({"map": "pca", "autok": "0", "k": "6"})
+    profiles.run()
+    assert not profiles.exception
+    table = frame_with(profiles, "name", "confidence", "boundary")
+    assert table["confidence"].between(0, 1).all() and table["boundary"].str.len().sum() > 0
+    assert any("Boundary (confidence < 60 %)" in m.value for m in profiles.markdown)

@@ -18,7 +18,10 @@ def test_features_page_default_view():
     assert metrics["Symbols analysed"] == "144"
     assert metrics["Left out (coverage)"] == "9"
     assert "2023-12-30 21:00" in at.caption[0].value
-    assert [t.label for t in at.tabs] == ["Table", "Scatter", "Universe checks", "Definitions"]
+    assert [t.label for t in at.tabs] == ["Table", "Persistence", "Scatter", "Universe checks", "Definitions"]
+    persistence = frame_with(at, "feature", "family", "median_spearman").set_index("feature")
+    assert persistence.loc["amihud_illiquidity", "median_spearman"] > 0.8
+    assert persistence.loc["momentum_30d", "family"] == "performance"
     flags = frame_with(at, "symbol", "group", "detail")
     assert {"USDC", "TUSD"} <= set(flags["symbol"])
     assert not flags["excluded"].any()

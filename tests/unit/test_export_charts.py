@@ -50,3 +50,25 @@ def test_memo_keeps_the_last_values_and_expires():
     stale.get("x", lambda: 1)
     assert stale.get("x", lambda: 2) == 2
     assert calls == ["a"]
+
+
+def test_cluster_map_fades_and_outlines_boundary_symbols_and_sizes_by_choice():
+    from cluster_core.charts import plot_cluster_map
+
+    index = pd.Index(["A", "B", "C", "D"], name="symbol")
+    coords = pd.DataFrame({"x": [0, 1, 5, 6], "y": [0, 1, 5, 6]}, index=index, dtype=float)
+    labels = pd.Series([0, 0, 1, 1], index=index)
+    names = pd.Series({0: "Blue-chip crypto", 1: "High-beta altcoins"})
+    X = pd.DataFrame({"avg_daily_volume_usd": [1e9, 1e6, 1e7, 1e8], "momentum_30d": [0.1, -0.2, 0.3, 0.0],
+                      "annualized_vol": [0.5, 0.6, 1.2, 1.1], "btc_corr": [0.8, 0.7, 0.5, 0.4]}, index=index)
+    confidence = pd.Series([1.0, 0.4, 0.9, 0.55], index=index)
+    fig = plot_cluster_map(coords, labels, names, X, confidence=confidence)
+    first, second = fig.data
+    assert list(first.marker.opacity) == [0.95, 0.53] and list(first.marker.line.width) == [0.5, 2.0]
+    assert list(second.marker.line.color) == ["white", "#222"]
+    assert "confidence: 40% (boundary)" in first.hovertext[1]
+    assert first.marker.size[0] > first.marker.size[1]  # more volume, bigger
+    by_momentum = plot_cluster_map(coords, labels, names, X, size_by="momentum_30d")
+    assert by_momentum.data[1].marker.size[0] > by_momentum.data[1].marker.size[1]  # 0.3 > 0.0
+    with pytest.raises(ParameterError, match="size_by"):
+        plot_cluster_map(coords, labels, names, X, size_by="nope")
