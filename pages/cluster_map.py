@@ -39,6 +39,10 @@ cols[4].metric("Davies-Bouldin", f"{quality['davies_bouldin']:.2f}", help="Lower
 
 if not fit.has_groups:
     st.warning(fit.notes[-1] if fit.notes else "No clear groups in this window.")
+tentative = result.profile.table.query("cluster >= 0 and confidence < 0.5")
+for _, row in tentative.iterrows():
+    st.warning(f"**{row['name']}** is tentative: its members stay with it in only {row['confidence']:.0%} of "
+               "resampled refits (faint markers); read it as the edge of its neighbours rather than a group.")
 SIZES = {"avg_daily_volume_usd": "daily volume (log)", "momentum_30d": "30-day momentum (rank)",
          "annualized_return": "window return (rank)", "sharpe": "Sharpe (rank)", "max_drawdown": "max drawdown (rank)"}
 size_by = st.selectbox("Marker size", list(SIZES), format_func=SIZES.get, key="map.size_by",

@@ -168,7 +168,7 @@ def test_strategy_pages_render_and_export(page, title, heading, download):
 def test_feature_preset_and_persistence_in_the_browser(page):
     page.goto(page.base_url + "/?map=pca")
     _wait_ready(page)
-    expect(page.get_by_text("on 9 scaled features")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("on 8 scaled features")).to_be_visible(timeout=LOAD)
     box = page.get_by_role("combobox", name="Cluster on")
     box.click()
     box.fill("Seed 12")

@@ -99,8 +99,18 @@ def test_log_volume_and_no_zero_filling(recent):
 
 def test_winsorize_limits_raw_extremes(recent):
     prepared = prepare_features(recent.X, PrepConfig(winsorize=0.05, clip=None, scaling="standard"))
-    raw = prepared.raw["kurtosis"]
-    assert raw.max() <= recent.X["kurtosis"].quantile(0.95) + 1e-12
+    raw = prepared.raw["cvar_95"]
+    assert raw.min() >= recent.X["cvar_95"].quantile(0.05) - 1e-12
+    assert raw.min() > recent.X["cvar_95"].min()
+
+
+def test_skew_and_kurtosis_are_tamed_with_arcsinh(recent):
+    features = ("kurtosis", "skewness", "annualized_vol")
+    tamed = prepare_features(recent.X, PrepConfig(features=features, clip=None)).raw
+    plain = prepare_features(recent.X, PrepConfig(features=features, clip=None, tame_moments=False)).raw
+    assert np.allclose(tamed["kurtosis"], np.arcsinh(plain["kurtosis"]))
+    assert np.allclose(tamed["skewness"], np.arcsinh(plain["skewness"]))
+    assert tamed["annualized_vol"].equals(plain["annualized_vol"])
 
 
 def test_all_nan_and_constant_columns_are_dropped_with_notes(recent):
