@@ -177,7 +177,7 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
             help="features: Euclidean on the scaled features; pearson / spearman: sqrt(2(1 - rho)) of returns.",
         )
     if method == ClusterMethod.DBSCAN.value:
-        auto_eps = st.toggle("Suggested eps (k-distance knee)", key="clusters.auto_eps")
+        auto_eps = st.toggle("Automatic eps (best silhouette, <= 20 % noise)", key="clusters.auto_eps")
         st.number_input("eps", min_value=0.01, max_value=100.0, step=0.1, key="clusters.eps", disabled=auto_eps)
     if method in (ClusterMethod.DBSCAN.value, ClusterMethod.HDBSCAN.value):
         st.number_input("min_samples", min_value=2, max_value=30, step=1, key="clusters.min_samples")

@@ -23,13 +23,16 @@ with left:
     st.subheader("Elbow and silhouette")
     st.plotly_chart(plot_k_curve(k_curve, fit.config.n_clusters if fit.config.method.value != "dbscan" else None),
                     width="stretch", key="diagnostics.k_curve")
-    st.caption("Automatic k takes the inertia elbow (kneed) and moves at most one step to the best silhouette.")
+    st.caption("Automatic k: the best silhouette, kept only if it beats one Gaussian population of the data's "
+               "shape (else: no clear groups); K-Means then splits clusters whose inner groups pass the same test "
+               "and survive resampling, so the chosen k can exceed the curve's best.")
 with right:
     st.subheader("k-distance")
     eps = fit.config.eps if fit.config.method.value == "dbscan" else None
     st.plotly_chart(plot_k_distance(k_distance, eps, fit.config.min_samples), width="stretch",
                     key="diagnostics.k_distance")
-    st.caption("DBSCAN's suggested eps is the knee of this curve for the chosen min_samples.")
+    st.caption("DBSCAN's automatic eps is the value of this curve (5th-95th percentile) with the best silhouette "
+               "among those giving 2+ clusters and at most 20 % noise; else its knee.")
 for note in fit.notes:
     st.info(note)
 

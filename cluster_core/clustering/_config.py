@@ -46,10 +46,12 @@ class ClusterConfig:
     method : ClusterMethod, default="kmeans"
     n_clusters : int or None, default=None
         K-Means / hierarchical number of clusters; ``None`` picks it automatically
-        (K-Means: elbow of inertia cross-checked with silhouette; hierarchical: the
-        same rule on the tree's cuts) unless ``cut_distance`` is given.
+        (K-Means: best silhouette, a null test and a refinement, see
+        :mod:`cluster_core.clustering._kmeans`; hierarchical: the best silhouette of the
+        tree's cuts) unless ``cut_distance`` is given.
     eps : float or None, default=None
-        DBSCAN radius; ``None`` uses the knee of the k-distance curve.
+        DBSCAN radius; ``None`` scans the k-distance curve for the best silhouette with
+        at most 20 % noise (its knee when no eps gives 2+ clusters).
     min_samples : int, default=3
         DBSCAN / HDBSCAN core-point size (HDBSCAN's min cluster size too).
     linkage : Linkage, default="ward"

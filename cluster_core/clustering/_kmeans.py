@@ -92,8 +92,12 @@ _CURVES_MAX = 16
 _CURVES_LOCK = threading.Lock()
 
 
+def _key(Z: FloatArray, random_state: int) -> tuple[str, int]:
+    return hashlib.blake2b(np.ascontiguousarray(Z).tobytes(), digest_size=16).hexdigest(), random_state
+
+
 def _curve(Z: FloatArray, random_state: int) -> _Curve:
-    key = (hashlib.blake2b(np.ascontiguousarray(Z).tobytes(), digest_size=16).hexdigest(), random_state)
+    key = _key(Z, random_state)
     with _CURVES_LOCK:
         cached = _CURVES.get(key)
         if cached is not None:
@@ -122,9 +126,12 @@ def k_curve(Z: FloatArray, random_state: int) -> pd.DataFrame:
 
 
 def labels_for(Z: FloatArray, k: int, random_state: int) -> IntArray:
-    """K-Means labels at ``k``: the k curve's fit when it exists, so auto and manual k agree."""
-    if 2 <= k <= min(K_MAX, len(Z) - 1):
-        return _curve(Z, random_state).labels[k].copy()
+    """K-Means labels at ``k``; from the k curve when it is cached (the same seeded fit, so auto and manual agree)."""
+    key = _key(Z, random_state)
+    with _CURVES_LOCK:
+        cached = _CURVES.get(key)
+    if cached is not None and k in cached.labels:
+        return cached.labels[k].copy()
     return kmeans_labels(Z, k, random_state)[0]
 
 
@@ -242,8 +249,28 @@ def refine(Z: FloatArray, labels: IntArray, random_state: int, n_init: int = N_I
     return out, splits
 
 
+_AUTO: OrderedDict[tuple[str, int], tuple[IntArray, StructureTest, str]] = OrderedDict()
+
+
 def auto_kmeans(Z: FloatArray, random_state: int) -> tuple[IntArray, StructureTest, str]:
-    """Run steps 1-3 of the module docstring: labels, the null test of step 1, and how k was chosen."""
+    """Run steps 1-3 of the module docstring: labels, the null test of step 1, and how k was chosen.
+
+    The result depends on the features only and is kept for the last 16 feature sets.
+    """
+    key = _key(Z, random_state)
+    with _CURVES_LOCK:
+        cached = _AUTO.get(key)
+    if cached is None:
+        cached = _auto_kmeans(Z, random_state)
+        with _CURVES_LOCK:
+            _AUTO[key] = cached
+            while len(_AUTO) > _CURVES_MAX:
+                _AUTO.popitem(last=False)
+    labels, test, how = cached
+    return labels.copy(), test, how
+
+
+def _auto_kmeans(Z: FloatArray, random_state: int) -> tuple[IntArray, StructureTest, str]:
     curve = k_curve(Z, random_state)
     k, how = choose_k(curve)
     test = structure_test(Z, k, float(curve.set_index("k").loc[k, "silhouette"]), random_state)
@@ -258,4 +285,3 @@ def auto_kmeans(Z: FloatArray, random_state: int) -> tuple[IntArray, StructureTe
         how += ("; no cluster holds groups of its own beyond one population of its shape, so a finer split "
                 "would be arbitrary (set k by hand to force one; the Diagnostics page shows the curve)")
     return labels, test, how
-
