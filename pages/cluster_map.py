@@ -13,7 +13,9 @@ fit, emb = result.clustering, result.embedding
 
 st.title("Cluster map")
 how = METHOD_LABELS[fit.config.method.value]
-setting = f"k = {fit.config.n_clusters}" if fit.config.n_clusters else ""
+setting = f"k = {fit.n_clusters}" if fit.config.n_clusters else ""
+if not fit.has_groups:
+    setting = "(no clear groups)"
 if fit.config.eps is not None and fit.config.method.value == "dbscan":
     setting = f"eps = {fit.config.eps:.3g}, min_samples = {fit.config.min_samples}"
 st.caption(
@@ -22,9 +24,16 @@ st.caption(
     f"{result.view.features.window_end:%Y-%m-%d} · {session.data.source}"
 )
 show_messages(session.messages)
-notes = [*fit.notes, *emb.notes, *result.prepared.notes]
+no_groups = [note for note in fit.notes if note.startswith("No clear groups")]
+notes = [*(n for n in fit.notes if n not in no_groups), *emb.notes, *result.prepared.notes]
 if notes:
     st.info("\n".join(f"- {note}" for note in notes))
+
+
+
+def _score(value: float, digits: int) -> str:
+    return "–" if value != value else f"{value:.{digits}f}"  # NaN: one cluster has no separation to score
+
 
 quality = fit.quality
 cols = st.columns(6)
@@ -33,12 +42,12 @@ cols[1].metric("Noise", fit.n_noise)
 cols[5].metric("Confidence", f"{fit.confidence.mean():.0%}",
                help="Mean share of 20 refits on 80 % of the symbols that keep a symbol in its cluster. "
                     "Faint, outlined markers are boundary symbols (< 60 %).")
-cols[2].metric("Silhouette", f"{quality['silhouette']:.2f}", help="-1..1, higher = tighter, better separated groups.")
-cols[3].metric("Calinski-Harabasz", f"{quality['calinski_harabasz']:.0f}", help="Higher = better separated.")
-cols[4].metric("Davies-Bouldin", f"{quality['davies_bouldin']:.2f}", help="Lower = better separated.")
+cols[2].metric("Silhouette", _score(quality["silhouette"], 2), help="-1..1, higher = tighter, better separated groups.")
+cols[3].metric("Calinski-Harabasz", _score(quality["calinski_harabasz"], 0), help="Higher = better separated.")
+cols[4].metric("Davies-Bouldin", _score(quality["davies_bouldin"], 2), help="Lower = better separated.")
 
-if not fit.has_groups:
-    st.warning(fit.notes[-1] if fit.notes else "No clear groups in this window.")
+for note in no_groups:
+    st.warning(note)
 tentative = result.profile.table.query("cluster >= 0 and confidence < 0.5")
 for _, row in tentative.iterrows():
     st.warning(f"**{row['name']}** is tentative: its members stay with it in only {row['confidence']:.0%} of "

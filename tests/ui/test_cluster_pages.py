@@ -150,3 +150,16 @@ def test_map_and_profiles_show_confidence_and_boundary_symbols():
     table = frame_with(profiles, "name", "confidence", "boundary")
     assert table["confidence"].between(0, 1).all() and table["boundary"].str.len().sum() > 0
     assert any("Boundary (confidence < 60 %)" in m.value for m in profiles.markdown)
+
+
+def test_a_window_without_clear_groups_says_so_once_and_shows_no_scores():
+    at = page("cluster_map.py")
+    at.query_params.update({"map": "pca", "source": "sample-daily"})
+    at.run()
+    assert not at.exception
+    assert "(no clear groups)" in at.caption[0].value
+    assert [w.value for w in at.warning if w.value.startswith("No clear groups")] != []
+    assert not any("No clear groups" in i.value for i in at.info)
+    metrics = _metrics(at)
+    assert metrics["Clusters"] == "1" and metrics["Silhouette"] == "–" and metrics["Confidence"] == "100%"
+    assert frame_with(at, "cluster", "name", "size")["name"].tolist() == ["Whole market"]
