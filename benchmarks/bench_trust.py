@@ -16,8 +16,8 @@ from benchmarks._harness import Row
 from cluster_core.clustering import ClusterConfig, _fit, confidence
 from cluster_core.data import load_sample
 from cluster_core.features import PRESETS, FeaturePreset, PrepConfig
-from cluster_core.pipeline import cluster, prepare, run_features, run_stability
-from cluster_core.synthetic import null_market, planted_market, recovery
+from cluster_core.pipeline import cluster, prepare, run_features, run_stability, score_planted
+from cluster_core.synthetic import null_market, planted_market
 
 PLANTED_SEEDS = range(48)
 NULL_SEEDS = range(8)
@@ -30,7 +30,7 @@ def _planted(prep: PrepConfig | None, label: str, oracle_k: bool = False) -> Row
     for seed in PLANTED_SEEDS:
         market = planted_market(seed)
         k = int(market.truth.nunique()) + 1 if oracle_k else None  # + BTC, the benchmark
-        ari, fit = recovery(market, prep, ClusterConfig(n_clusters=k))
+        ari, fit = score_planted(market, prep, ClusterConfig(n_clusters=k))
         scores.append(ari)
         exact += fit.n_clusters - 1 == market.truth.nunique() or fit.n_clusters == market.truth.nunique()
     seconds = time.perf_counter() - start
@@ -41,7 +41,7 @@ def _planted(prep: PrepConfig | None, label: str, oracle_k: bool = False) -> Row
 
 def _null() -> Row:
     start = time.perf_counter()
-    verdicts = [recovery(null_market(seed))[1] for seed in NULL_SEEDS]
+    verdicts = [score_planted(null_market(seed))[1] for seed in NULL_SEEDS]
     said = sum(not fit.has_groups for fit in verdicts)
     seconds = time.perf_counter() - start
     sil = np.median([fit.structure.silhouette for fit in verdicts])

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import adjusted_rand_score
 
 from cluster_core._typing import ProgressCallback
 from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, confidence, fit_clusters
@@ -38,6 +39,7 @@ from cluster_core.strategies import (
     stability_over_time,
     target_weights,
 )
+from cluster_core.synthetic import PlantedMarket
 
 __all__ = [
     "ClusterResult",
@@ -51,6 +53,7 @@ __all__ = [
     "run_clustering",
     "run_features",
     "run_stability",
+    "score_planted",
     "window_returns",
 ]
 
@@ -304,3 +307,22 @@ def run_stability(
     table["silhouette"] = [quality[d][0] for d in table["date"]]
     table["clear_groups"] = [quality[d][1] for d in table["date"]]
     return table[["date", "k", "ari_vs_previous", "n_changed", "changed", "silhouette", "clear_groups"]]
+
+
+def score_planted(
+    market: PlantedMarket, prep: PrepConfig | None = None, clustering: ClusterConfig | None = None
+) -> tuple[float, Clustering]:
+    """Cluster a planted market through the product's pipeline; ARI against the planted groups.
+
+    Features over the whole market, the universe as is, then :func:`prepare` and
+    :func:`cluster` with the given settings (defaults: the product's). BTC, the
+    benchmark, is clustered with the rest but not scored.
+
+    Returns
+    -------
+    (ari, clustering)
+    """
+    view = run_features(market.data, FeatureConfig(lookback_days=int(market.data.span_days) - 1))
+    fit = cluster(market.data, view, prepare(view, prep), clustering, with_confidence=False)
+    scored = market.truth.index.intersection(fit.labels.index)
+    return float(adjusted_rand_score(market.truth[scored], fit.labels[scored])), fit

@@ -17,13 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
 
-from cluster_core.clustering import ClusterConfig, Clustering
 from cluster_core.data import MarketData
-from cluster_core.features import FeatureConfig, PrepConfig
 
-__all__ = ["PlantedMarket", "null_market", "planted_market", "recovery"]
+__all__ = ["PlantedMarket", "null_market", "planted_market"]
 
 _BARS_PER_DAY = 24
 _BTC_VOL = 0.55  # annualised
@@ -180,19 +177,3 @@ def null_market(seed: int, n_symbols: int = 120, days: int = 90) -> PlantedMarke
     data = _market(rng, members, days, "2024-01-01")
     return PlantedMarket(data, members["group"].rename("truth"), archetypes)
 
-
-def recovery(market: PlantedMarket, prep: PrepConfig | None = None, clustering: ClusterConfig | None = None
-             ) -> tuple[float, Clustering]:
-    """Cluster a planted market through the product's pipeline; ARI against the planted groups.
-
-    Features over the whole market (90 days by default), the universe as is, then
-    :func:`cluster_core.pipeline.prepare` and :func:`cluster_core.pipeline.cluster` with
-    the given settings (defaults: the product's). BTC, the benchmark, is clustered with
-    the rest but not scored.
-    """
-    from cluster_core.pipeline import cluster, prepare, run_features
-
-    view = run_features(market.data, FeatureConfig(lookback_days=int(market.data.span_days) - 1))
-    fit = cluster(market.data, view, prepare(view, prep), clustering, with_confidence=False)
-    scored = market.truth.index.intersection(fit.labels.index)
-    return float(adjusted_rand_score(market.truth[scored], fit.labels[scored])), fit

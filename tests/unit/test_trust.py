@@ -23,16 +23,16 @@ from cluster_core.features import (
     feature_persistence,
     preset_of,
 )
-from cluster_core.pipeline import run_clustering, run_stability
+from cluster_core.pipeline import run_clustering, run_stability, score_planted
 from cluster_core.reduction import ReductionConfig
-from cluster_core.synthetic import null_market, planted_market, recovery
+from cluster_core.synthetic import null_market, planted_market
 
 PCA = ReductionConfig("pca")
 
 
 def test_planted_family_is_recovered_at_default_settings():
     """A lower floor than the benchmark's target, on seeds the benchmark does not use."""
-    scores = [recovery(planted_market(seed))[0] for seed in range(100, 112)]
+    scores = [score_planted(planted_market(seed))[0] for seed in range(100, 112)]
     assert np.median(scores) >= 0.9
     assert min(scores) >= 0.7
 
