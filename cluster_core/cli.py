@@ -170,6 +170,7 @@ def _backtest(args: argparse.Namespace) -> str:
     universe = UniverseConfig(tuple(Flag(f) for f in args.exclude))
     clustering = ClusterConfig(method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples)
     config = BacktestConfig(strategy=args.strategy, cost_bps=args.cost_bps, per_cluster=args.per_cluster,
+                            min_holdings=args.min_holdings,
                             top_n=args.top_n, rule=args.rule, weighting=args.weighting)
 
     def progress(done: int, total: int, month: str, status: str) -> None:
@@ -254,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag])
     backtest.add_argument("--cost-bps", type=float, default=10.0, help="cost in bps of turnover (default 10)")
     backtest.add_argument("--per-cluster", type=int, default=1, help="diversified: symbols per cluster")
+    backtest.add_argument("--min-holdings", type=int, default=8,
+                          help="diversified: hold at least this many symbols (default 8)")
     backtest.add_argument("--top-n", type=int, default=1, help="rotation: symbols held from the top cluster")
     backtest.add_argument("--rule", default="sharpe", choices=[r.value for r in PickRule])
     backtest.add_argument("--weighting", default="equal", choices=[w.value for w in Weighting])

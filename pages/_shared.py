@@ -414,6 +414,9 @@ def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool =
     if picks or (backtest and strategy == Strategy.DIVERSIFIED.value):
         cols[2 if backtest else 0].selectbox("Per cluster", [1, 2, 3], key="act.per_cluster")
         cols[3 if backtest else 1].selectbox("Pick by", [r.value for r in PickRule], key="act.rule")
+        st.number_input("At least N holdings", 1, 50, key="act.min_holdings",
+                        help="With fewer clusters than this (or no clear groups), more symbols are picked per "
+                             "cluster, so a coarse clustering does not become a bet on two coins.")
         if picks:
             cols[2].selectbox("Weights", [w.value for w in Weighting], key="act.weighting")
             cols[3].toggle("Include noise", key="act.include_noise")
@@ -426,7 +429,8 @@ def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool =
     return BacktestConfig(strategy=Strategy(strategy), cost_bps=float(state["act.cost_bps"]),
                           per_cluster=int(state["act.per_cluster"]), top_n=int(state["act.top_n"]),
                           rule=PickRule(state["act.rule"]), weighting=Weighting(state["act.weighting"]),
-                          include_noise=bool(state["act.include_noise"]))
+                          include_noise=bool(state["act.include_noise"]),
+                          min_holdings=int(state["act.min_holdings"]))
 
 
 def _cached_backtest(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,

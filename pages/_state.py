@@ -100,6 +100,7 @@ PARAMS = (
     Param("clusters.reduction", "map", Reduction.UMAP.value, lambda t: Reduction(t).value),
     Param("clusters.perplexity", "perplexity", 30, _clamp_int(2, 100)),
     Param("act.per_cluster", "pick", 1, _clamp_int(1, 3)),
+    Param("act.min_holdings", "minhold", 8, _clamp_int(1, 50)),
     Param("act.rule", "rule", PickRule.SHARPE.value, lambda t: PickRule(t).value),
     Param("act.weighting", "weighting", Weighting.EQUAL.value, lambda t: Weighting(t).value),
     Param("act.include_noise", "noise", False, _parse_bool, _dump_bool),

@@ -22,7 +22,7 @@ show_messages(session.messages)
 try:
     picks = diversified_picks(fs.X, result.prepared.Z, result.clustering.labels, result.profile.names,
                               per_cluster=config.per_cluster, rule=config.rule, weighting=config.weighting,
-                              include_noise=config.include_noise)
+                              include_noise=config.include_noise, min_holdings=config.min_holdings)
 except ValueError as exc:
     st.error(str(exc))
     st.stop()

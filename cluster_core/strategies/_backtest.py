@@ -51,6 +51,10 @@ class BacktestConfig:
     rule : PickRule, default="sharpe"
     weighting : Weighting, default="equal"
     include_noise : bool, default=False
+    min_holdings : int, default=8
+        Diversified: hold at least this many symbols (more picks per cluster when the
+        clusters are fewer; see :func:`diversified_picks`). Below ~8 names a crypto
+        portfolio is one or two coins' idiosyncratic risk, whatever the clusters say.
     """
 
     strategy: Strategy = Strategy.DIVERSIFIED
@@ -60,6 +64,7 @@ class BacktestConfig:
     rule: PickRule = PickRule.SHARPE
     weighting: Weighting = Weighting.EQUAL
     include_noise: bool = False
+    min_holdings: int = 8
 
     def validated(self) -> BacktestConfig:
         """Return a checked copy; raise :class:`ParameterError` with the rule broken."""
@@ -71,6 +76,7 @@ class BacktestConfig:
             rule=check_enum("rule", self.rule, PickRule),
             weighting=check_enum("weighting", self.weighting, Weighting),
             include_noise=bool(self.include_noise),
+            min_holdings=check_int("min_holdings", self.min_holdings, 1, 50),
         )
 
 
@@ -207,7 +213,8 @@ def target_weights(
     """
     if cfg.strategy is Strategy.DIVERSIFIED:
         picks = diversified_picks(X, Z, labels, names, per_cluster=cfg.per_cluster, rule=cfg.rule,
-                                  weighting=cfg.weighting, include_noise=cfg.include_noise)
+                                  weighting=cfg.weighting, include_noise=cfg.include_noise,
+                                  min_holdings=cfg.min_holdings)
         return pd.Series(picks["weight"].to_numpy(), index=picks["symbol"])
     momentum = X["momentum_30d"]
     clustered = labels[labels >= 0]

@@ -38,8 +38,9 @@ def diversified_picks(
     rule: PickRule | str = PickRule.SHARPE,
     weighting: Weighting | str = Weighting.EQUAL,
     include_noise: bool = False,
+    min_holdings: int = 1,
 ) -> pd.DataFrame:
-    """Pick ``per_cluster`` symbols from every cluster and weight them.
+    """Pick ``per_cluster`` symbols from every cluster (more when clusters are few) and weight them.
 
     Parameters
     ----------
@@ -57,6 +58,10 @@ def diversified_picks(
         volatility counts as the smallest positive one in the picks).
     include_noise : bool, default=False
         Treat noise (-1) as one more group to pick from.
+    min_holdings : int, default=1
+        Hold at least this many symbols: with fewer clusters than that (a market with
+        no clear groups is one cluster), each cluster gives ``ceil(min_holdings /
+        clusters)`` picks, so an honest "two groups" does not become a two-coin bet.
 
     Returns
     -------
@@ -64,16 +69,17 @@ def diversified_picks(
         ``symbol``, ``cluster``, ``cluster_name``, ``weight`` (sums to 1), ``reason``.
     """
     per_cluster = check_int("per_cluster", per_cluster, 1, 10)
+    min_holdings = check_int("min_holdings", min_holdings, 1, 50)
     rule = check_enum("rule", rule, PickRule)
     weighting = check_enum("weighting", weighting, Weighting)
+    groups = [c for c in sorted(set(labels)) if c >= 0 or include_noise]
+    per_group = max(per_cluster, -(-min_holdings // max(len(groups), 1)))
     rows = []
-    for cluster in sorted(set(labels)):
-        if cluster < 0 and not include_noise:
-            continue
+    for cluster in groups:
         members = labels.index[labels == cluster]
         ranked = _rank(X.loc[members], Z.loc[members], rule)
-        for symbol in ranked[:per_cluster]:
-            rows.append((symbol, int(cluster), names.get(cluster, str(cluster)), _why(X.loc[symbol], rule)))
+        for place, symbol in enumerate(ranked[:per_group]):
+            rows.append((symbol, int(cluster), names.get(cluster, str(cluster)), _why(X.loc[symbol], rule, place)))
     if not rows:
         raise DataError("No cluster to pick from (every symbol is noise). Include noise or change the clustering.")
     picks = pd.DataFrame(rows, columns=["symbol", "cluster", "cluster_name", "reason"])
@@ -96,12 +102,13 @@ def _rank(X: pd.DataFrame, Z: pd.DataFrame, rule: PickRule) -> list[str]:
     return list(distance.sort_values(kind="stable").index)
 
 
-def _why(row: pd.Series, rule: PickRule) -> str:
+def _why(row: pd.Series, rule: PickRule, place: int = 0) -> str:
+    rank = "" if place == 0 else f" #{place + 1}"
     if rule is PickRule.SHARPE:
-        return f"best Sharpe in its cluster ({row['sharpe']:.2f})"
+        return f"best Sharpe{rank} in its cluster ({row['sharpe']:.2f})"
     if rule is PickRule.LIQUIDITY:
-        return f"most liquid in its cluster ({row['avg_daily_volume_usd']:,.0f} USD/day)"
-    return "closest to its cluster's centre"
+        return f"most liquid{rank} in its cluster ({row['avg_daily_volume_usd']:,.0f} USD/day)"
+    return f"closest{rank} to its cluster's centre"
 
 
 def compare_portfolios(returns: pd.DataFrame, weights: pd.Series, periods_per_year: float,

@@ -141,6 +141,21 @@ def test_inverse_vol_weights_and_noise_choice():
     assert w["B"] / w["A"] == pytest.approx(0.5)  # vol 1.0 vs 0.5
 
 
+def test_few_clusters_give_more_picks_each_up_to_the_minimum_holdings():
+    X, Z, labels, names = _toy()
+    picks = diversified_picks(X, Z, labels, names, min_holdings=4)  # 2 clusters -> 2 picks each
+    assert picks["symbol"].tolist() == ["B", "A", "D", "E"]
+    assert picks["reason"].tolist()[1] == "best Sharpe #2 in its cluster (1.00)"
+    one = pd.Series(0, index=labels.index)  # no clear groups: one cluster
+    picks = diversified_picks(X, Z, one, pd.Series({0: "Whole market"}), min_holdings=3)
+    assert picks["symbol"].tolist() == ["D", "B", "A"] and picks["weight"].sum() == pytest.approx(1.0)
+    assert len(diversified_picks(X, Z, labels, names, per_cluster=2, min_holdings=1)) == 4  # per_cluster wins
+    small = diversified_picks(X, Z, labels, names, min_holdings=50)  # no more than the clusters hold
+    assert sorted(small["symbol"]) == list("ABCDE")
+    with pytest.raises(ParameterError, match="`min_holdings`"):
+        diversified_picks(X, Z, labels, names, min_holdings=0)
+
+
 def test_rotation_holds_the_best_symbols_of_the_best_momentum_cluster():
     X, Z, labels, names = _toy()
     weights = target_weights(BacktestConfig(strategy="rotation", top_n=1), X, Z, labels, names)
