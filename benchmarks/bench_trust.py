@@ -46,8 +46,10 @@ def _null() -> Row:
     seconds = time.perf_counter() - start
     sil = np.median([fit.structure.silhouette for fit in verdicts])
     ref = np.median([fit.structure.reference for fit in verdicts])
+    stab = np.median([fit.structure.stability for fit in verdicts])
     return Row("null market (one population)", f"{len(verdicts)} markets x 120", seconds, None,
-               note=f"'no clear groups' in {said}/{len(verdicts)}; median silhouette {sil:.2f} vs reference {ref:.2f}")
+               note=f"'no clear groups' in {said}/{len(verdicts)}; median silhouette {sil:.2f} vs reference {ref:.2f}, "
+                    f"stability {stab:.2f}")
 
 
 def _months(sample: str, prep: PrepConfig | None, label: str) -> Row:

@@ -167,12 +167,15 @@ class StructureTest:
         The k of step 1 (before refinement).
     splits : int
         Clusters split by the refinement.
+    stability : float
+        :func:`split_stability` of the step-1 split (1 = the same split on every resample).
     """
 
     silhouette: float
     reference: float
     k: int = 0
     splits: int = 0
+    stability: float = float("nan")
 
     @property
     def has_groups(self) -> bool:
@@ -207,11 +210,16 @@ SPLIT_AGREEMENT = 0.6
 
 
 def split_survives(Z: FloatArray, labels: IntArray, random_state: int) -> bool:
-    """Whether a split of one cluster holds on resamples: median ARI >= 0.6 over 10 refits on 80 %.
+    """Whether a split of one cluster holds on resamples: :func:`split_stability` >= 0.6.
 
     A split that passes the null test on the full data but falls apart when a fifth of
     the members is left out is noise in the tail of one population, not a group.
     """
+    return bool(split_stability(Z, labels, random_state) >= SPLIT_AGREEMENT)
+
+
+def split_stability(Z: FloatArray, labels: IntArray, random_state: int) -> float:
+    """Median adjusted Rand index between ``labels`` and K-Means refits on 10 random 80 % subsets."""
     rng = np.random.default_rng(random_state)
     k, n = len(np.unique(labels)), len(Z)
     size = max(k + 1, int(round(0.8 * n)))
@@ -220,7 +228,7 @@ def split_survives(Z: FloatArray, labels: IntArray, random_state: int) -> bool:
         pick = np.sort(rng.choice(n, size=size, replace=False))
         refit, _ = kmeans_labels(Z[pick], k, random_state, n_init=3)
         scores.append(adjusted_rand_score(labels[pick], refit))
-    return bool(np.median(scores) >= SPLIT_AGREEMENT)
+    return float(np.median(scores))
 
 
 def refine(Z: FloatArray, labels: IntArray, random_state: int, n_init: int = N_INIT) -> tuple[IntArray, int]:
@@ -274,10 +282,12 @@ def _auto_kmeans(Z: FloatArray, random_state: int) -> tuple[IntArray, StructureT
     curve = k_curve(Z, random_state)
     k, how = choose_k(curve)
     test = structure_test(Z, k, float(curve.set_index("k").loc[k, "silhouette"]), random_state)
+    first = labels_for(Z, k, random_state)
+    stability = split_stability(Z, first, random_state)
     if not test.has_groups:
-        return np.zeros(len(Z), dtype=int), test, how
-    labels, splits = refine(Z, labels_for(Z, k, random_state), random_state)
-    test = StructureTest(test.silhouette, test.reference, k, splits)
+        return np.zeros(len(Z), dtype=int), StructureTest(test.silhouette, test.reference, k, 0, stability), how
+    labels, splits = refine(Z, first, random_state)
+    test = StructureTest(test.silhouette, test.reference, k, splits, stability)
     if splits:
         how += (f"; {splits} cluster(s) held groups of their own beyond one population and were split, "
                 f"giving k={len(np.unique(labels))}")
