@@ -18,7 +18,6 @@ from cluster_core.data import DataSource, MarketData, SampleName, load_file, loa
 from cluster_core.errors import ClusterCoreError, ParameterError
 from cluster_core.export import to_csv_bytes
 from cluster_core.features import (
-    PRESETS,
     Feature,
     FeatureConfig,
     FeaturePreset,
@@ -27,6 +26,7 @@ from cluster_core.features import (
     PrepConfig,
     Scaling,
     compute_features,
+    resolve_features,
 )
 from cluster_core.pipeline import UniverseConfig, run_backtest, run_clustering, run_stability
 from cluster_core.reduction import Reduction, ReductionConfig
@@ -95,7 +95,7 @@ def _auto_or(kind: type, flag: str) -> object:
 def _feature_list(text: str) -> tuple[str, ...]:
     """``behaviour`` / ``seed`` / ``all`` or comma-separated feature names."""
     if text in {p.value for p in FeaturePreset}:
-        return tuple(f.value for f in PRESETS[FeaturePreset(text)])
+        return resolve_features(text)
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     known = {f.value for f in Feature}
     unknown = [n for n in names if n not in known]

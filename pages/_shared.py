@@ -1,58 +1,31 @@
-"""UI helpers shared by every page: the sidebar, URL/session sync, cached engine calls.
+"""UI helpers shared by every page: the sidebar, URL/session sync, messages and downloads.
 
 Each page calls :func:`setup_page` itself, so it renders the same when run by
-``app.py``'s ``st.navigation`` and when run alone (as ``AppTest`` does).
+``app.py``'s ``st.navigation`` and when run alone (as ``AppTest`` does). The cached
+engine results live in :mod:`pages._results` and are re-exported here for the pages.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from cluster_core._memo import Memo
-from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, Linkage, cluster_stability
-from cluster_core.data import (
-    DataSource,
-    MarketData,
-    SampleName,
-    YahooResult,
-    load_file,
-    load_sample,
-    load_yahoo,
-)
-from cluster_core.errors import ClusterCoreError
+from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Linkage
+from cluster_core.data import DataSource, MarketData
 from cluster_core.export import to_csv_bytes
-from cluster_core.features import (
-    PRESETS,
-    Feature,
-    FeatureConfig,
-    FeaturePreset,
-    Flag,
-    MarketMode,
-    Persistence,
-    Prepared,
-    PrepConfig,
-    Scaling,
-    feature_persistence,
+from cluster_core.features import Feature, FeatureConfig, Flag, MarketMode, PrepConfig, Scaling, resolve_features
+from cluster_core.pipeline import UniverseConfig
+from cluster_core.reduction import Reduction, ReductionConfig
+from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
+from pages._results import (  # noqa: F401  (re-exported for the pages)
+    Session,
+    backtest_result,
+    cluster_result,
+    feature_view,
+    load_market_data,
+    persistence,
+    stability,
 )
-from cluster_core.pipeline import (
-    ClusterResult,
-    FeatureView,
-    UniverseConfig,
-    assemble,
-    cluster,
-    embed,
-    prepare,
-    run_backtest,
-    run_features,
-)
-from cluster_core.reduction import Embedding, Reduction, ReductionConfig
-from cluster_core.strategies import BacktestConfig, BacktestResult, PickRule, Strategy, Weighting
 from pages._state import (  # noqa: F401  (labels are re-exported for the pages)
     CUSTOM,
     FLAG_LABELS,
@@ -64,28 +37,13 @@ from pages._state import (  # noqa: F401  (labels are re-exported for the pages)
     sync_state,
 )
 
-CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
-_LAST_GOOD = "_last_good_data"
-
-@dataclass(frozen=True)
-class Session:
-    """What a page needs: the data, messages to show, and the engine configs."""
-
-    data: MarketData
-    messages: tuple[tuple[str, str], ...]
-    features: FeatureConfig
-    universe: UniverseConfig
-    prep: PrepConfig
-    clustering: ClusterConfig
-    reduction: ReductionConfig
-
 
 def setup_page() -> Session:
     """Draw the shared sidebar, load the data it asks for, and return everything a page needs."""
     init_state()
     with st.sidebar:
         source = _data_widgets()
-    data, messages = _get_market_data(source)
+    data, messages = load_market_data(source)
     with st.sidebar:
         features, universe = _analysis_widgets(data)
         prep, clustering, reduction = _cluster_widgets()
@@ -154,9 +112,8 @@ def _analysis_widgets(data: MarketData) -> tuple[FeatureConfig, UniverseConfig]:
 def _preset_changed() -> None:
     """Switching to a custom pick starts from the preset it leaves."""
     state = st.session_state
-    if state["clusters.preset"] == CUSTOM:
-        return
-    state["clusters.features"] = [f.value for f in PRESETS[FeaturePreset(state["clusters.preset"])]]
+    if state["clusters.preset"] != CUSTOM:
+        state["clusters.features"] = list(resolve_features(state["clusters.preset"]))
 
 
 def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
@@ -198,12 +155,12 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
         if preset == CUSTOM:
             st.multiselect("Features", [f.value for f in Feature], key="clusters.features")
         else:
-            st.caption(", ".join(f.value for f in PRESETS[FeaturePreset(preset)]))
+            st.caption(", ".join(resolve_features(preset)))
         st.selectbox("Scaling", [s.value for s in Scaling], key="clusters.scaling",
                      help="standard: z-scores; robust: median/IQR; quantile: ranks to normal scores.")
     state = st.session_state
-    chosen = state["clusters.features"] if preset == CUSTOM else [f.value for f in PRESETS[FeaturePreset(preset)]]
-    prep = PrepConfig(features=tuple(chosen) or PrepConfig().features, scaling=Scaling(state["clusters.scaling"]))
+    prep = PrepConfig(features=resolve_features(preset, state["clusters.features"]),
+                      scaling=Scaling(state["clusters.scaling"]))
     clustering = ClusterConfig(
         method=ClusterMethod(method),
         n_clusters=None if state["clusters.auto_k"] else int(state["clusters.k"]),
@@ -245,163 +202,6 @@ def _upload_widget() -> None:
         st.caption(f"Using the earlier upload **{kept[0]}**.")
 
 
-@st.cache_data(max_entries=2, show_spinner="Loading the bundled dataset...")
-def _cached_sample(name: str) -> MarketData:
-    data = load_sample(name)
-    _ = data.fingerprint  # computed once, then kept with the cached value
-    return data
-
-
-@st.cache_data(max_entries=4, show_spinner="Reading the file...")
-def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
-    data = load_file(_raw, name=name)
-    _ = data.fingerprint
-    return data
-
-
-_YAHOO_CACHE = Memo(size=4, ttl=3600)
-_BACKTEST_CACHE = Memo(size=8)
-
-
-def _cached_yahoo(tickers: tuple[str, ...], days: int, nonce: int, _progress: Callable | None = None) -> YahooResult:
-    def compute() -> YahooResult:
-        result = load_yahoo(list(tickers), days=days, cache_dir=CACHE_DIR, progress=_progress)
-        _ = result.data.fingerprint
-        return result
-
-    return _YAHOO_CACHE.get((tickers, days, nonce), compute)
-
-
-def _yahoo() -> YahooResult:
-    tickers = tuple(
-        t.strip() for t in str(st.session_state["data.tickers"]).replace(";", ",").split(",") if t.strip()
-    )
-    with st.status("Fetching prices from Yahoo Finance...", expanded=False) as status:
-        bar = st.progress(0.0)
-
-        def progress(done: int, total: int, ticker: str, what: str) -> None:
-            bar.progress(done / total, text=f"{ticker}: {what} ({done}/{total})")
-
-        result = _cached_yahoo(
-            tickers, int(st.session_state["data.yahoo_days"]), int(st.session_state.get("data.refresh_nonce", 0)),
-            _progress=progress,
-        )
-        status.update(
-            label="Yahoo Finance: offline, showing fallback data" if result.fallback else "Yahoo Finance: loaded",
-            state="error" if result.fallback else "complete",
-        )
-    return result
-
-
-def _get_market_data(source: DataSource) -> tuple[MarketData, list[tuple[str, str]]]:
-    """Load the data the sidebar asks for; on an error keep the last data that loaded."""
-    messages: list[tuple[str, str]] = []
-    try:
-        data = _load(source, messages)
-    except ClusterCoreError as exc:
-        fallback = st.session_state.get(_LAST_GOOD) or _cached_sample(SampleName.HOURLY.value)
-        messages.append(("error", f"{exc} Still showing the previous data: {fallback.source}."))
-        return fallback, messages
-    st.session_state[_LAST_GOOD] = data
-    return data, messages
-
-
-def _load(source: DataSource, messages: list[tuple[str, str]]) -> MarketData:
-    if source is DataSource.SAMPLE_DAILY:
-        return _cached_sample(SampleName.DAILY.value)
-    if source is DataSource.YAHOO:
-        result = _yahoo()
-        level = "warning" if result.fallback else "info"
-        messages.extend((level, line) for line in result.messages)
-        return result.data
-    if source is DataSource.UPLOAD:
-        kept = st.session_state.get("data.upload_bytes")
-        if not kept:
-            messages.append(
-                ("info", "Upload a CSV or Parquet file in the sidebar; the bundled hourly sample is shown meanwhile.")
-            )
-            return _cached_sample(SampleName.HOURLY.value)
-        name, raw = kept
-        return _cached_file(hashlib.sha256(raw).hexdigest(), name, raw)
-    return _cached_sample(SampleName.HOURLY.value)
-
-
-@st.cache_data(max_entries=16, show_spinner="Computing features...")
-def _cached_features(
-    fingerprint: str, config: FeatureConfig, universe: UniverseConfig, _data: MarketData
-) -> FeatureView:
-    return run_features(_data, config, universe)
-
-
-def feature_view(session: Session) -> FeatureView:
-    """Features for the page, or an ``st.error`` explaining why not and a stop."""
-    try:
-        return _cached_features(session.data.fingerprint, session.features, session.universe, session.data)
-    except ClusterCoreError as exc:
-        st.error(str(exc))
-        st.stop()
-        raise  # unreachable: st.stop() ends the script run
-
-
-@st.cache_data(max_entries=8, show_spinner="Computing each feature in every non-overlapping window...")
-def _cached_persistence(fp: str, features: FeatureConfig, _data: MarketData) -> Persistence:
-    return feature_persistence(_data, replace(features, as_of=None))
-
-
-def persistence(session: Session) -> Persistence | None:
-    """Feature persistence over the whole data set (cached), or ``None`` with a message why not."""
-    try:
-        return _cached_persistence(session.data.fingerprint, replace(session.features, as_of=None), session.data)
-    except ClusterCoreError as exc:
-        st.info(str(exc))
-        return None
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _cached_prepared(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
-                     _view: FeatureView) -> Prepared:
-    return prepare(_view, prep)
-
-
-@st.cache_data(max_entries=32, show_spinner="Clustering...")
-def _cached_clustering(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
-                       config: ClusterConfig, _data: MarketData, _view: FeatureView, _prepared: Prepared) -> Clustering:
-    return cluster(_data, _view, _prepared, config)
-
-
-@st.cache_data(max_entries=16, show_spinner="Drawing the 2-D map...")
-def _cached_embedding(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
-                      config: ReductionConfig, _prepared: Prepared) -> Embedding:
-    return embed(_prepared, config)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _cached_stability(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
-                      config: ClusterConfig, _prepared: Prepared, _clustering: Clustering) -> pd.Series:
-    return cluster_stability(_prepared.Z, _clustering)
-
-
-def cluster_result(session: Session) -> ClusterResult:
-    """Clusters, names and map for the page (each step cached on its own inputs), or an error and a stop."""
-    view = feature_view(session)
-    key = (session.data.fingerprint, session.features, session.universe, session.prep)
-    try:
-        prepared = _cached_prepared(*key, _view=view)
-        fitted = _cached_clustering(*key, session.clustering, _data=session.data, _view=view, _prepared=prepared)
-        embedding = _cached_embedding(*key, session.reduction, _prepared=prepared)
-        return assemble(view, prepared, fitted, embedding)
-    except ClusterCoreError as exc:
-        st.error(str(exc))
-        st.stop()
-        raise
-
-
-def stability(session: Session, result: ClusterResult) -> pd.Series:
-    """Sub-sampling stability per cluster (cached)."""
-    key = (session.data.fingerprint, session.features, session.universe, session.prep, session.clustering)
-    return _cached_stability(*key, _prepared=result.prepared, _clustering=result.clustering)
-
-
 def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool = False) -> BacktestConfig:
     """Page-level controls of the strategy pages (kept across pages and in the URL)."""
     cols = st.columns(4)
@@ -431,33 +231,6 @@ def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool =
                           rule=PickRule(state["act.rule"]), weighting=Weighting(state["act.weighting"]),
                           include_noise=bool(state["act.include_noise"]),
                           min_holdings=int(state["act.min_holdings"]))
-
-
-def _cached_backtest(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
-                     clustering: ClusterConfig, config: BacktestConfig, _data: MarketData,
-                     _progress: Callable | None = None) -> BacktestResult:
-    key = (fp, features, universe, prep, clustering, config)
-    return _BACKTEST_CACHE.get(key, lambda: run_backtest(_data, features, universe, prep, clustering, config,
-                                                         progress=_progress))
-
-
-def backtest_result(session: Session, config: BacktestConfig) -> BacktestResult:
-    """Walk-forward result for the current settings (cached), with a progress bar while it runs."""
-    bar = st.empty()
-
-    def progress(done: int, total: int, month: str, status: str) -> None:
-        bar.progress(done / total, text=f"Walk-forward: re-clustering at {month} ({done}/{total})")
-
-    try:
-        result = _cached_backtest(session.data.fingerprint, session.features, session.universe, session.prep,
-                                  session.clustering, config, _data=session.data, _progress=progress)
-    except ClusterCoreError as exc:
-        bar.empty()
-        st.error(str(exc))
-        st.stop()
-        raise
-    bar.empty()
-    return result
 
 
 def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:

@@ -16,6 +16,7 @@ from cluster_core.features._names import (
     FeaturePreset,
     MarketMode,
     preset_of,
+    resolve_features,
 )
 from cluster_core.features._persistence import Persistence, feature_persistence
 from cluster_core.features._prepare import Prepared, PrepConfig, Scaling, prepare_features
@@ -30,6 +31,7 @@ __all__ = [
     "FeatureFamily",
     "FeaturePreset",
     "preset_of",
+    "resolve_features",
     "HYGIENE_COLUMNS",
     "RETURN_BASED",
     "VOLUME_LIKE",

@@ -155,3 +155,18 @@ RETURN_BASED: frozenset[Feature] = frozenset(
 )
 
 VOLUME_LIKE: frozenset[Feature] = frozenset({Feature.AVG_DAILY_VOLUME_USD, Feature.AMIHUD})
+
+
+def resolve_features(preset: str, custom: list[str] | tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Return the features of a preset name, or ``custom`` for any other name (the default set when empty).
+
+    Examples
+    --------
+    >>> resolve_features("custom", ["btc_corr", "annualized_vol"])
+    ('btc_corr', 'annualized_vol')
+    >>> len(resolve_features("seed"))
+    12
+    """
+    if preset in {p.value for p in FeaturePreset}:
+        return tuple(f.value for f in PRESETS[FeaturePreset(preset)])
+    return tuple(custom) or tuple(f.value for f in DEFAULT_FEATURES)
