@@ -230,18 +230,11 @@ def run_backtest(
     """
     cfg = (config or BacktestConfig()).validated()
     fcfg = features or FeatureConfig()
-    dates = rebalance_dates(data, fcfg.lookback_days)
-    if len(dates) < 2:
-        raise DataError(
-            f"A monthly walk-forward needs at least 2 month ends after the first {fcfg.lookback_days}-day window; "
-            f"the data has {len(dates)}. Shorten the lookback or load more history."
-        )
+    dates = _month_ends(data, fcfg, "A monthly walk-forward")
     decisions, labels, names, universes, notes = [], {}, {}, {}, []
     for i, date in enumerate(dates):
         try:
-            view = run_features(data, replace(fcfg, as_of=date), universe)
-            prepared = prepare(view, prep)
-            fit = cluster(data, view, prepared, clustering, with_confidence=False)
+            view, prepared, fit = _fit_as_of(data, date, fcfg, universe, prep, clustering)
             profile = profile_clusters(view.features.X, fit.labels)
             target = target_weights(cfg, view.features.X, prepared.Z, fit.labels, profile.names)
             labels[date], names[date], universes[date] = fit.labels, profile.names, list(view.features.X.index)
@@ -255,6 +248,26 @@ def run_backtest(
     rows["n_clusters"] = [int(labels[d][labels[d] >= 0].nunique()) if d in labels else 0 for d in rows["date"]]
     curves = equity_curves(data, rows, universes)
     return BacktestResult(rows, curves, performance_metrics(curves, rows), labels, names, tuple(notes))
+
+
+def _month_ends(data: MarketData, features: FeatureConfig, what: str) -> list[pd.Timestamp]:
+    dates = rebalance_dates(data, features.lookback_days)
+    if len(dates) < 2:
+        raise DataError(
+            f"{what} needs at least 2 month ends after the first {features.lookback_days}-day window; "
+            f"the data has {len(dates)}. Shorten the lookback or load more history."
+        )
+    return dates
+
+
+def _fit_as_of(
+    data: MarketData, date: pd.Timestamp, features: FeatureConfig, universe: UniverseConfig | None,
+    prep: PrepConfig | None, clustering: ClusterConfig | None,
+) -> tuple[FeatureView, Prepared, Clustering]:
+    """Features, preparation and clustering from the bars up to ``date`` only (no confidence: not shown)."""
+    view = run_features(data, replace(features, as_of=date), universe)
+    prepared = prepare(view, prep)
+    return view, prepared, cluster(data, view, prepared, clustering, with_confidence=False)
 
 
 def run_stability(
@@ -289,16 +302,10 @@ def run_stability(
     if not isinstance(months, int) or months < 2:
         raise ParameterError(f"`months` must be an integer >= 2; got {months!r}.")
     fcfg = features or FeatureConfig()
-    dates = rebalance_dates(data, fcfg.lookback_days)[-months:]
-    if len(dates) < 2:
-        raise DataError(
-            f"Month-to-month stability needs at least 2 month ends after the first {fcfg.lookback_days}-day window; "
-            f"the data has {len(dates)}. Shorten the lookback or load more history."
-        )
+    dates = _month_ends(data, fcfg, "Month-to-month stability")[-months:]
     labels, quality = {}, {}
     for i, date in enumerate(dates):
-        view = run_features(data, replace(fcfg, as_of=date), universe)
-        fit = cluster(data, view, prepare(view, prep), clustering, with_confidence=False)
+        _, _, fit = _fit_as_of(data, date, fcfg, universe, prep, clustering)
         labels[date], quality[date] = fit.labels, (fit.quality["silhouette"], fit.has_groups)
         if progress is not None:
             progress(i + 1, len(dates), f"{date:%Y-%m}", f"{fit.n_clusters} clusters")

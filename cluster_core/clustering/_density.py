@@ -9,6 +9,7 @@ from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
 from cluster_core._typing import FloatArray, IntArray
+from cluster_core.clustering._kmeans import silhouette
 
 
 def k_distance_curve(Z: FloatArray, min_samples: int, index: pd.Index) -> pd.DataFrame:
@@ -60,8 +61,6 @@ def scan_eps(Z: FloatArray, curve: pd.DataFrame, min_samples: int) -> tuple[floa
     when no candidate separates two dense groups (then the caller falls back to the knee
     and says why).
     """
-    from cluster_core.clustering._kmeans import silhouette
-
     best: tuple[float, float] | None = None
     for eps in np.unique(np.quantile(curve["distance"].to_numpy(), np.linspace(0.05, 0.95, 19))):
         if eps <= 0:

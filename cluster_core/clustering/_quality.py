@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -53,14 +53,10 @@ def co_membership_stability(
     (noise never counts as together). The score is the mean over pairs and resamples:
     1 = always together, near 1/k = chance.
     """
-    rng = np.random.default_rng(random_state)
     n = len(Z)
     together = np.zeros((n, n))
     seen = np.zeros((n, n))
-    size = max(3, int(round(fraction * n)))
-    for _ in range(n_resamples):
-        pick = np.sort(rng.choice(n, size=size, replace=False))
-        sub = np.asarray(fit(Z[pick]))
+    for pick, sub in _refits(fit, Z, n_resamples, fraction, random_state):
         same = (sub[:, None] == sub[None, :]) & (sub[:, None] >= 0)
         together[np.ix_(pick, pick)] += same
         seen[np.ix_(pick, pick)] += 1
@@ -94,19 +90,26 @@ def symbol_confidence(
     relabelling is not a move, nor is a subdivision), and a symbol present in the
     resample scores 1 if its matched cluster is its own. Noise symbols get NaN.
     """
-    rng = np.random.default_rng(random_state)
     n = len(Z)
     kept, seen = np.zeros(n), np.zeros(n)
-    size = max(3, int(round(fraction * n)))
-    for _ in range(n_resamples):
-        pick = np.sort(rng.choice(n, size=size, replace=False))
-        sub = np.asarray(fit(Z[pick]))
+    for pick, sub in _refits(fit, Z, n_resamples, fraction, random_state):
         kept[pick] += _aligned(labels[pick], sub) == labels[pick]
         seen[pick] += 1
     with np.errstate(invalid="ignore", divide="ignore"):
         out = kept / seen
     out[labels < 0] = np.nan
     return out
+
+
+def _refits(
+    fit: Callable[[FloatArray], IntArray], Z: FloatArray, n_resamples: int, fraction: float, random_state: int
+) -> Iterator[tuple[IntArray, IntArray]]:
+    """Yield ``(rows picked, refit labels)`` for seeded random subsets of ``fraction`` of the rows."""
+    rng = np.random.default_rng(random_state)
+    size = max(3, int(round(fraction * len(Z))))
+    for _ in range(n_resamples):
+        pick = np.sort(rng.choice(len(Z), size=size, replace=False))
+        yield pick, np.asarray(fit(Z[pick]))
 
 
 def _aligned(reference: IntArray, other: IntArray) -> IntArray:
