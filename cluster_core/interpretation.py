@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,16 +25,28 @@ class Traits:
     the universe's standard deviation (volume-like features in log10), per feature.
     """
 
-    vol: float  # median annualised volatility of the cluster
     ratio: dict[str, float]
     universe_ratio: dict[str, float]  # the cluster's median over the whole universe's
     inside: pd.Series  # raw medians of the cluster
     outside: pd.Series  # raw medians of the others
     diff: dict[str, float]
     contrast: pd.Series
-    corr: float  # median BTC correlation of the cluster
-    others_corr: float
-    share: float = 0.0  # the cluster's share of the clustered symbols
+    share: float  # the cluster's share of the clustered symbols
+
+    @property
+    def vol(self) -> float:
+        """Median annualised volatility of the cluster."""
+        return float(self.inside[_VOL])
+
+    @property
+    def corr(self) -> float:
+        """Median BTC correlation of the cluster."""
+        return float(self.inside[_CORR])
+
+    @property
+    def others_corr(self) -> float:
+        """Median BTC correlation of the other clusters' members."""
+        return float(self.outside[_CORR])
 
 
 @dataclass(frozen=True)
@@ -171,7 +183,7 @@ def profile_clusters(X: pd.DataFrame, labels: pd.Series, confidence: pd.Series |
     for c in clusters:
         inside, outside = labels.index[labels == c], labels.index[(labels != c) & (labels >= 0)]
         z_rows[c] = (logged.loc[inside].mean() - mean_u) / std_u
-        traits[c] = replace(_traits(X, logged, inside, outside, std_u), share=len(inside) / int((labels >= 0).sum()))
+        traits[c] = _traits(X, logged, inside, outside, std_u, share=len(inside) / int((labels >= 0).sum()))
     names, reasons = _assign_names(traits)
     if (labels < 0).any():
         names[-1] = NOISE_NAME
@@ -188,7 +200,9 @@ _RATIO = (Feature.ANNUALIZED_VOL.value, Feature.DOWNSIDE_VOL.value, Feature.AVG_
           Feature.AMIHUD.value)
 
 
-def _traits(X: pd.DataFrame, logged: pd.DataFrame, inside: pd.Index, outside: pd.Index, std_u: pd.Series) -> Traits:
+def _traits(
+    X: pd.DataFrame, logged: pd.DataFrame, inside: pd.Index, outside: pd.Index, std_u: pd.Series, share: float
+) -> Traits:
     med_in = logged.loc[inside].median()
     med_out = logged.loc[outside].median() if len(outside) else med_in
     contrast = ((med_in - med_out) / std_u).dropna()
@@ -197,11 +211,8 @@ def _traits(X: pd.DataFrame, logged: pd.DataFrame, inside: pd.Index, outside: pd
     ratio = {f: float(raw_in[f] / raw_out[f]) for f in _RATIO if f in X and raw_out.get(f, 0) > 0}
     universe_ratio = {f: float(raw_in[f] / raw_all[f]) for f in _RATIO if f in X and raw_all.get(f, 0) > 0}
     diff = {f: float(med_in[f] - med_out[f]) for f in X.columns if f not in _RATIO}
-    return Traits(
-        vol=float(raw_in[_VOL]), ratio=ratio, universe_ratio=universe_ratio, inside=raw_in, outside=raw_out,
-        diff=diff, contrast=contrast,
-        corr=float(raw_in[_CORR]), others_corr=float(raw_out[_CORR]),
-    )
+    return Traits(ratio=ratio, universe_ratio=universe_ratio, inside=raw_in, outside=raw_out, diff=diff,
+                  contrast=contrast, share=share)
 
 
 def _assign_names(traits: dict[int, Traits]) -> tuple[dict[int, str], dict[int, str]]:
