@@ -168,7 +168,8 @@ class StructureTest:
     splits : int
         Clusters split by the refinement.
     stability : float
-        :func:`split_stability` of the step-1 split (1 = the same split on every resample).
+        :func:`split_stability` of the rejected step-1 split when there are no clear
+        groups (1 = the same split on every resample); NaN otherwise.
     """
 
     silhouette: float
@@ -283,11 +284,11 @@ def _auto_kmeans(Z: FloatArray, random_state: int) -> tuple[IntArray, StructureT
     k, how = choose_k(curve)
     test = structure_test(Z, k, float(curve.set_index("k").loc[k, "silhouette"]), random_state)
     first = labels_for(Z, k, random_state)
-    stability = split_stability(Z, first, random_state)
-    if not test.has_groups:
+    if not test.has_groups:  # the stability only explains the verdict; not computed on the hot path otherwise
+        stability = split_stability(Z, first, random_state)
         return np.zeros(len(Z), dtype=int), StructureTest(test.silhouette, test.reference, k, 0, stability), how
     labels, splits = refine(Z, first, random_state)
-    test = StructureTest(test.silhouette, test.reference, k, splits, stability)
+    test = StructureTest(test.silhouette, test.reference, k, splits)
     if splits:
         how += (f"; {splits} cluster(s) held groups of their own beyond one population and were split, "
                 f"giving k={len(np.unique(labels))}")
