@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import pandas as pd
 
-from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Linkage
+from cluster_core.clustering import DEFAULT_SMOOTHNESS, MAX_SMOOTHNESS, ClusterConfig, ClusterMethod, Distance, Linkage
 from cluster_core.data import DataSource, MarketData, SampleName, load_file, load_sample
 from cluster_core.errors import ClusterCoreError, ParameterError
 from cluster_core.export import to_csv_bytes
@@ -148,16 +148,20 @@ def _stability(args: argparse.Namespace) -> str:
         print(f"\r{done}/{total} {month}: {status}   ", end="", file=sys.stderr, flush=True)
 
     interactive = sys.stderr.isatty()
-    table = run_stability(data, features, universe, PrepConfig(features=args.features), clustering, args.months,
-                          progress=progress if interactive else None)
+    result = run_stability(data, features, universe, PrepConfig(features=args.features), clustering, args.months,
+                           progress=progress if interactive else None, smoothness=args.smoothness)
     if interactive:
         print(file=sys.stderr)
+    table = result.table
     _write(table.assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d %H:%M")), args.out)
     ari = table["ari_vs_previous"].dropna()
+    now = table.iloc[-1]
     return (
-        f"wrote {len(table)} month ends to {args.out}; month-to-month ARI median {ari.median():.2f} "
-        f"(min {ari.min():.2f}) over {len(ari)} pairs; median silhouette {table['silhouette'].median():.2f}; "
-        f"no clear groups in {int((~table['clear_groups']).sum())} month(s)"
+        f"wrote {len(table)} month ends to {args.out} (smoothness {result.smoothness:g}); month-to-month ARI median "
+        f"{ari.median():.2f} (min {ari.min():.2f}) over {len(ari)} pairs; median silhouette "
+        f"{table['silhouette'].median():.2f}; current month silhouette {now['silhouette']:.2f} "
+        f"(independent fit {now['independent_silhouette']:.2f}); no clear groups in the own fit in "
+        f"{int((~table['clear_groups']).sum())} month(s), groups carried in {int(table['carried'].sum())}"
     )
 
 
@@ -170,7 +174,7 @@ def _backtest(args: argparse.Namespace) -> str:
     universe = UniverseConfig(tuple(Flag(f) for f in args.exclude))
     clustering = ClusterConfig(method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples)
     config = BacktestConfig(strategy=args.strategy, cost_bps=args.cost_bps, per_cluster=args.per_cluster,
-                            min_holdings=args.min_holdings,
+                            min_holdings=args.min_holdings, keep_top=args.keep_top, smoothness=args.smoothness,
                             top_n=args.top_n, rule=args.rule, weighting=args.weighting)
 
     def progress(done: int, total: int, month: str, status: str) -> None:
@@ -188,7 +192,8 @@ def _backtest(args: argparse.Namespace) -> str:
     m = result.metrics.loc["strategy"]
     return (
         f"wrote {len(table)} monthly rebalances to {args.out}; CAGR {m['CAGR']:.1%}, Sharpe {m['sharpe']:.2f}, "
-        f"max drawdown {m['max_drawdown']:.1%} (BTC: CAGR {result.metrics.loc['BTC', 'CAGR']:.1%})"
+        f"max drawdown {m['max_drawdown']:.1%}, turnover {m['avg_turnover']:.0%}/month, cost drag "
+        f"{m['cost_drag']:.2%}/year (BTC: CAGR {result.metrics.loc['BTC', 'CAGR']:.1%})"
     )
 
 
@@ -257,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--per-cluster", type=int, default=1, help="diversified: symbols per cluster")
     backtest.add_argument("--min-holdings", type=int, default=8,
                           help="diversified: hold at least this many symbols (default 8)")
+    backtest.add_argument("--keep-top", type=float, default=BacktestConfig.keep_top,
+                          help="diversified: keep a holding while in this top share of its cluster "
+                               "(default 0.5: its better half; 0 = re-pick every month)")
+    _add_smoothness(backtest)
     backtest.add_argument("--top-n", type=int, default=1, help="rotation: symbols held from the top cluster")
     backtest.add_argument("--rule", default="sharpe", choices=[r.value for r in PickRule])
     backtest.add_argument("--weighting", default="equal", choices=[w.value for w in Weighting])
@@ -272,10 +281,17 @@ def build_parser() -> argparse.ArgumentParser:
     stability.add_argument("--eps", type=_auto_or(float, "--eps"), default=None, help="DBSCAN radius or auto")
     stability.add_argument("--min-samples", type=int, default=3)
     stability.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag])
+    _add_smoothness(stability)
     _add_features(stability)
     stability.add_argument("--out", required=True, help="output CSV path")
     stability.set_defaults(run=_stability)
     return parser
+
+
+def _add_smoothness(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--smoothness", type=float, default=DEFAULT_SMOOTHNESS,
+                        help=f"weight of past months in each month's clusters, 0-{MAX_SMOOTHNESS:g} "
+                             f"(default {DEFAULT_SMOOTHNESS:g}; 0 = every month clustered on its own)")
 
 
 def _add_features(parser: argparse.ArgumentParser) -> None:

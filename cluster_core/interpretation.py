@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,7 +146,12 @@ class ClusterProfile:
         return labels.map(self.names).rename("cluster_name")
 
 
-def profile_clusters(X: pd.DataFrame, labels: pd.Series, confidence: pd.Series | None = None) -> ClusterProfile:
+def profile_clusters(
+    X: pd.DataFrame,
+    labels: pd.Series,
+    confidence: pd.Series | None = None,
+    keep_names: Mapping[int, str] | None = None,
+) -> ClusterProfile:
     """Statistics, z-score profiles and distinct names of the clusters.
 
     Parameters
@@ -158,6 +163,10 @@ def profile_clusters(X: pd.DataFrame, labels: pd.Series, confidence: pd.Series |
     confidence : Series, optional
         Per-symbol confidence (:func:`cluster_core.clustering.confidence`): members are
         listed core first, and symbols below 0.6 are listed as ``boundary``.
+    keep_names : mapping of int to str, optional
+        Names the same labels had before (month to month, after alignment): a cluster
+        keeps its name while the rule behind it still applies to it, so a group's name
+        changes only when its behaviour does (:func:`cluster_core.history.walk`).
 
     Returns
     -------
@@ -184,7 +193,7 @@ def profile_clusters(X: pd.DataFrame, labels: pd.Series, confidence: pd.Series |
         inside, outside = labels.index[labels == c], labels.index[(labels != c) & (labels >= 0)]
         z_rows[c] = (logged.loc[inside].mean() - mean_u) / std_u
         traits[c] = _traits(X, logged, inside, outside, std_u, share=len(inside) / int((labels >= 0).sum()))
-    names, reasons = _assign_names(traits)
+    names, reasons = _assign_names(traits, keep_names or {})
     if (labels < 0).any():
         names[-1] = NOISE_NAME
         reasons[-1] = "not close enough to any group to join it"
@@ -215,12 +224,22 @@ def _traits(
                   contrast=contrast, share=share)
 
 
-def _assign_names(traits: dict[int, Traits]) -> tuple[dict[int, str], dict[int, str]]:
-    names: dict[int, str] = {}
+_RULES = {rule.name: rule for rule in NAMING_RULES}
+KEEP_CONTRAST = 0.5  # a trait-named group ("High skew group") keeps its name while this clear
+
+
+def _assign_names(traits: dict[int, Traits], keep: Mapping[int, str]) -> tuple[dict[int, str], dict[int, str]]:
     if len(traits) == 1:
         only = next(iter(traits))
         return {only: "Whole market"}, {only: "one group: no cluster structure to set it apart"}
+    names: dict[int, str] = {}
+    holders = [c for c in traits if keep.get(c) in _RULES and _RULES[keep[c]].applies(traits[c])]
+    for c in sorted(holders, key=lambda c: -_RULES[keep[c]].score(traits[c])):
+        if keep[c] not in names.values():  # two claims on one name: the better fit keeps it
+            names[c] = keep[c]
     for rule in NAMING_RULES:
+        if rule.name in names.values():
+            continue
         candidates = [c for c in traits if c not in names and rule.applies(traits[c])]
         if candidates:
             names[max(candidates, key=lambda c: rule.score(traits[c]))] = rule.name
@@ -230,8 +249,10 @@ def _assign_names(traits: dict[int, Traits]) -> tuple[dict[int, str], dict[int, 
             continue
         contrast = traits[c].contrast
         label = f"Group {c}"
-        for feature in contrast.abs().sort_values(ascending=False).index:
-            candidate = f"{'High' if contrast[feature] > 0 else 'Low'} {_PLAIN.get(feature, feature)} group"
+        options = [f"{'High' if contrast[f] > 0 else 'Low'} {_PLAIN.get(f, f)} group"
+                   for f in contrast.abs().sort_values(ascending=False).index]
+        marked = options[: sum(contrast.abs() >= KEEP_CONTRAST)]  # traits that still clearly set it apart
+        for candidate in ([keep[c]] if keep.get(c) in marked else []) + options:
             if candidate not in taken:
                 label = candidate
                 break

@@ -20,7 +20,7 @@ import pandas as pd
 
 from cluster_core.data import MarketData
 
-__all__ = ["PlantedMarket", "null_market", "planted_market"]
+__all__ = ["PlantedMarket", "RegimeChange", "null_market", "planted_market", "regime_change_market"]
 
 _BARS_PER_DAY = 24
 _BTC_VOL = 0.55  # annualised
@@ -88,21 +88,33 @@ def _archetypes(rng: np.random.Generator, n_groups: int) -> list[dict[str, float
     return chosen
 
 
-def _market(rng, members: pd.DataFrame, days: int, start: str) -> MarketData:
-    n_bars = days * _BARS_PER_DAY
-    index = pd.date_range(start, periods=n_bars, freq="1h", tz="UTC", name="timestamp")
+def _returns(rng: np.random.Generator, members: pd.DataFrame, btc: np.ndarray) -> np.ndarray:
+    n, n_bars = len(members), len(btc)
     hourly = 1.0 / np.sqrt(_HOURS_PER_YEAR)
-    btc = rng.standard_t(5, n_bars) * np.sqrt(3 / 5) * _BTC_VOL * hourly
-    n = len(members)
     beta = members["beta"].to_numpy()[:, None]
     idio = members["idio_vol"].to_numpy()[:, None] * hourly
     returns = beta * btc[None, :] + idio * rng.standard_normal((n, n_bars))
     jumps = rng.random((n, n_bars)) < members["jumps_per_year"].to_numpy()[:, None] / _HOURS_PER_YEAR
     returns += jumps * rng.normal(0.0, _JUMP_SD, (n, n_bars))
-    returns += members["drift"].to_numpy()[:, None] / _HOURS_PER_YEAR
+    return returns + members["drift"].to_numpy()[:, None] / _HOURS_PER_YEAR
+
+
+def _market(
+    rng, members: pd.DataFrame, days: int, start: str, after: pd.DataFrame | None = None, switch_day: int = 0
+) -> MarketData:
+    """Hourly prices and volumes; with ``after``, members follow its parameters from ``switch_day`` on."""
+    n_bars = days * _BARS_PER_DAY
+    index = pd.date_range(start, periods=n_bars, freq="1h", tz="UTC", name="timestamp")
+    btc = rng.standard_t(5, n_bars) * np.sqrt(3 / 5) * _BTC_VOL * (1.0 / np.sqrt(_HOURS_PER_YEAR))
+    n = len(members)
+    returns = _returns(rng, members, btc)
+    level = np.repeat(np.r_[3e10, members["volume_usd"].to_numpy()][:, None] / _BARS_PER_DAY, n_bars, axis=1)
+    if after is not None:
+        switch = switch_day * _BARS_PER_DAY
+        returns[:, switch:] = _returns(rng, after, btc)[:, switch:]
+        level[1:, switch:] = after["volume_usd"].to_numpy()[:, None] / _BARS_PER_DAY
     log_price = np.cumsum(np.log1p(np.clip(np.r_[btc[None, :], returns], -0.9, None)), axis=1)
     close = np.exp(log_price) * rng.uniform(0.5, 500.0, (n + 1, 1))
-    level = np.r_[3e10, members["volume_usd"].to_numpy()][:, None] / _BARS_PER_DAY
     volume = level * np.exp(rng.normal(0.0, 0.5, (n + 1, n_bars)))
     symbols = pd.Index(["BTC", *members.index], name="symbol")
     return MarketData(
@@ -110,6 +122,27 @@ def _market(rng, members: pd.DataFrame, days: int, start: str) -> MarketData:
         volume_usd=pd.DataFrame(volume.T, index=index, columns=symbols.copy()),
         source="synthetic planted market",
     )
+
+
+def _members(rng: np.random.Generator, archetypes: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for g, a in archetypes.iterrows():
+        for _ in range(int(a["size"])):
+            rows.append({"group": g, **_scatter(rng, a)})
+    members = pd.DataFrame(rows)
+    members.index = pd.Index([f"G{g}_{i:03d}" for i, g in enumerate(members["group"])], name="symbol")
+    return members
+
+
+def _scatter(rng: np.random.Generator, a: pd.Series) -> dict[str, float]:
+    """One member's parameters around its archetype."""
+    return {
+        "beta": a["beta"] + rng.normal(0, 0.06),
+        "idio_vol": a["idio_vol"] * np.exp(rng.normal(0, 0.08)),
+        "jumps_per_year": a["jumps_per_year"] * np.exp(rng.normal(0, 0.15)),
+        "volume_usd": a["volume_usd"] * np.exp(rng.normal(0, 0.35)),
+        "drift": a["drift"] + rng.normal(0, 0.5),
+    }
 
 
 def planted_market(
@@ -138,21 +171,66 @@ def planted_market(
     k = int(rng.integers(3, 11)) if n_groups is None else int(n_groups)
     archetypes = pd.DataFrame(_archetypes(rng, k))
     archetypes["size"] = rng.integers(sizes[0], sizes[1] + 1, k)
-    rows = []
-    for g, a in archetypes.iterrows():
-        for _ in range(int(a["size"])):
-            rows.append({
-                "group": g,
-                "beta": a["beta"] + rng.normal(0, 0.06),
-                "idio_vol": a["idio_vol"] * np.exp(rng.normal(0, 0.08)),
-                "jumps_per_year": a["jumps_per_year"] * np.exp(rng.normal(0, 0.15)),
-                "volume_usd": a["volume_usd"] * np.exp(rng.normal(0, 0.35)),
-                "drift": a["drift"] + rng.normal(0, 0.5),
-            })
-    members = pd.DataFrame(rows)
-    members.index = pd.Index([f"G{g}_{i:03d}" for i, g in enumerate(members["group"])], name="symbol")
+    members = _members(rng, archetypes)
     data = _market(rng, members, days, "2024-01-01")
     return PlantedMarket(data, members["group"].rename("truth"), archetypes)
+
+
+@dataclass(frozen=True, eq=False)
+class RegimeChange:
+    """A planted market in which one group takes another group's behaviour on ``switch``.
+
+    Attributes
+    ----------
+    market : PlantedMarket
+        ``truth`` is the grouping before the switch.
+    truth_after : Series
+        The grouping after it: the movers belong to the target group.
+    switch : Timestamp
+        First bar of the new behaviour.
+    movers, target : int
+        The group that changes, and the group it comes to behave like.
+    """
+
+    market: PlantedMarket
+    truth_after: pd.Series
+    switch: pd.Timestamp
+    movers: int
+    target: int
+
+
+def regime_change_market(
+    seed: int, *, n_groups: int | None = None, days: int = 240, switch_day: int = 121,
+    sizes: tuple[int, int] = (6, 20),
+) -> RegimeChange:
+    """Generate a planted market (3-6 groups unless given) in which one group changes behaviour mid-sample.
+
+    From ``switch_day`` on (day 121 = 1 May 2024, a month start), every member of one
+    random group draws its parameters around another random group's archetype (volume
+    included): the right answer before is the planted grouping, after it the movers
+    belong with the target group. The yardstick for "a real regime change still shows
+    through the smoothing" (:func:`cluster_core.clustering.evolve`).
+
+    Examples
+    --------
+    >>> change = regime_change_market(3, n_groups=3, days=60, switch_day=31)
+    >>> change.switch.isoformat(), change.movers != change.target
+    ('2024-02-01T00:00:00+00:00', True)
+    """
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(3, 7)) if n_groups is None else int(n_groups)
+    archetypes = pd.DataFrame(_archetypes(rng, k))
+    archetypes["size"] = rng.integers(sizes[0], sizes[1] + 1, k)
+    members = _members(rng, archetypes)
+    movers, target = (int(g) for g in rng.choice(k, size=2, replace=False))
+    after = members.copy()
+    for symbol in members.index[members["group"] == movers]:
+        drawn = _scatter(rng, archetypes.loc[target])
+        after.loc[symbol, list(drawn)] = list(drawn.values())
+    data = _market(rng, members, days, "2024-01-01", after=after, switch_day=switch_day)
+    truth = members["group"].rename("truth")
+    return RegimeChange(PlantedMarket(data, truth, archetypes), truth.replace(movers, target),
+                        pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=switch_day), movers, target)
 
 
 def null_market(seed: int, n_symbols: int = 120, days: int = 90) -> PlantedMarket:

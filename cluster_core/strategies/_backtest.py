@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cluster_core._validation import check_enum, check_float, check_int
+from cluster_core.clustering import DEFAULT_SMOOTHNESS, validated_smoothness
 from cluster_core.data import MarketData
 from cluster_core.strategies._portfolio import PickRule, Weighting, diversified_picks
 
@@ -55,6 +57,12 @@ class BacktestConfig:
         Diversified: hold at least this many symbols (more picks per cluster when the
         clusters are fewer; see :func:`diversified_picks`). Below ~8 names a crypto
         portfolio is one or two coins' idiosyncratic risk, whatever the clusters say.
+    keep_top : float, default=0.5
+        Diversified: a holding is kept while it ranks in this top share of its cluster
+        (``keep_top`` of :func:`diversified_picks`); 0 re-picks every month.
+    smoothness : float, default=0.6
+        Weight of the past in the monthly clusters (:func:`cluster_core.clustering.evolve`);
+        0 = each month clustered on its own.
     """
 
     strategy: Strategy = Strategy.DIVERSIFIED
@@ -65,6 +73,8 @@ class BacktestConfig:
     weighting: Weighting = Weighting.EQUAL
     include_noise: bool = False
     min_holdings: int = 8
+    keep_top: float = 0.5
+    smoothness: float = DEFAULT_SMOOTHNESS
 
     def validated(self) -> BacktestConfig:
         """Return a checked copy; raise :class:`ParameterError` with the rule broken."""
@@ -77,6 +87,8 @@ class BacktestConfig:
             weighting=check_enum("weighting", self.weighting, Weighting),
             include_noise=bool(self.include_noise),
             min_holdings=check_int("min_holdings", self.min_holdings, 1, 50),
+            keep_top=check_float("keep_top", self.keep_top, 0.0, 1.0),
+            smoothness=validated_smoothness(self.smoothness),
         )
 
 
@@ -204,17 +216,19 @@ def _returns(close: pd.DataFrame, symbols: list[str], start: pd.Timestamp, end: 
 
 
 def target_weights(
-    cfg: BacktestConfig, X: pd.DataFrame, Z: pd.DataFrame, labels: pd.Series, names: pd.Series
+    cfg: BacktestConfig, X: pd.DataFrame, Z: pd.DataFrame, labels: pd.Series, names: pd.Series,
+    held: Iterable[str] = (),
 ) -> pd.Series:
     """Weights to hold after a rebalance (index symbol, summing to 1; empty = cash).
 
-    Diversified: :func:`diversified_picks`. Rotation: the cluster with the best mean
-    30-day momentum, its ``top_n`` symbols by momentum, equal weights.
+    Diversified: :func:`diversified_picks` (``held`` = the current holdings, kept while
+    still in the top ``keep_top`` of their cluster). Rotation: the cluster with the best
+    mean 30-day momentum, its ``top_n`` symbols by momentum, equal weights.
     """
     if cfg.strategy is Strategy.DIVERSIFIED:
         picks = diversified_picks(X, Z, labels, names, per_cluster=cfg.per_cluster, rule=cfg.rule,
                                   weighting=cfg.weighting, include_noise=cfg.include_noise,
-                                  min_holdings=cfg.min_holdings)
+                                  min_holdings=cfg.min_holdings, held=held, keep_top=cfg.keep_top)
         return pd.Series(picks["weight"].to_numpy(), index=picks["symbol"])
     momentum = X["momentum_30d"]
     clustered = labels[labels >= 0]
@@ -243,10 +257,12 @@ def equity_curves(data: MarketData, rows: pd.DataFrame, universes: dict[pd.Times
 
 
 def performance_metrics(curves: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    """CAGR, annualised vol, Sharpe, Sortino, max drawdown, hit rate (and turnover) per equity curve.
+    """CAGR, annualised vol, Sharpe, Sortino, max drawdown, hit rate (turnover, cost drag) per equity curve.
 
     Period returns are the curve's monthly steps; annualisation uses 12 periods a year;
-    CAGR uses calendar days between the first and last point.
+    CAGR uses calendar days between the first and last point. ``avg_turnover`` is the
+    mean monthly turnover and ``cost_drag`` the mean monthly cost times 12 (the return
+    a year of trading costs takes), for the strategy only.
     """
     out = {}
     years = (curves.index[-1] - curves.index[0]) / pd.Timedelta(days=365.25)
@@ -264,5 +280,7 @@ def performance_metrics(curves: pd.DataFrame, rows: pd.DataFrame | None = None) 
             "max_drawdown": float((equity / equity.cummax() - 1).min()),
             "hit_rate": float((r > 0).mean()),
             "avg_turnover": float(rows["turnover"].mean()) if rows is not None and name == "strategy" else np.nan,
+            "cost_drag": float(rows["cost"].mean() * MONTHS_PER_YEAR)
+            if rows is not None and name == "strategy" else np.nan,
         }
     return pd.DataFrame.from_dict(out, orient="index").rename_axis("curve")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
-from cluster_core._validation import check_enum, check_int
+from cluster_core._validation import check_enum, check_float, check_int
 from cluster_core.errors import DataError
 
 __all__ = ["PickRule", "Weighting", "compare_portfolios", "diversified_picks"]
@@ -39,6 +40,8 @@ def diversified_picks(
     weighting: Weighting | str = Weighting.EQUAL,
     include_noise: bool = False,
     min_holdings: int = 1,
+    held: Iterable[str] = (),
+    keep_top: float = 0.0,
 ) -> pd.DataFrame:
     """Pick ``per_cluster`` symbols from every cluster (more when clusters are few) and weight them.
 
@@ -62,6 +65,13 @@ def diversified_picks(
         Hold at least this many symbols: with fewer clusters than that (a market with
         no clear groups is one cluster), each cluster gives ``ceil(min_holdings /
         clusters)`` picks, so an honest "two groups" does not become a two-coin bet.
+    held : iterable of str, optional
+        Symbols held now (a walk-forward's last picks).
+    keep_top : float, default=0.0
+        A held symbol stays while it ranks in this top share of its cluster by ``rule``
+        (and at least in the top ``2 x`` picks), before new picks fill the cluster's
+        places: turnover then follows real changes, not the month's reshuffle of a
+        noisy ranking. 0 re-picks from scratch.
 
     Returns
     -------
@@ -74,12 +84,19 @@ def diversified_picks(
     weighting = check_enum("weighting", weighting, Weighting)
     groups = [c for c in sorted(set(labels)) if c >= 0 or include_noise]
     per_group = max(per_cluster, -(-min_holdings // max(len(groups), 1)))
+    keep_top = check_float("keep_top", keep_top, 0.0, 1.0)
+    held = set(held)
     rows = []
     for cluster in groups:
         members = labels.index[labels == cluster]
         ranked = _rank(X.loc[members], Z.loc[members], rule)
-        for place, symbol in enumerate(ranked[:per_group]):
-            rows.append((symbol, int(cluster), names.get(cluster, str(cluster)), _why(X.loc[symbol], rule, place)))
+        band = max(2 * per_group, int(np.ceil(keep_top * len(ranked)))) if keep_top > 0 else 0
+        kept = [s for s in ranked[:band] if s in held][:per_group]
+        chosen = sorted(kept + [s for s in ranked if s not in kept][: per_group - len(kept)], key=ranked.index)
+        for symbol in chosen:
+            place = ranked.index(symbol)
+            why = _why(X.loc[symbol], rule, place) + (f"; kept (top {band} of {len(ranked)})" if symbol in kept else "")
+            rows.append((symbol, int(cluster), names.get(cluster, str(cluster)), why))
     if not rows:
         raise DataError("No cluster to pick from (every symbol is noise). Include noise or change the clustering.")
     picks = pd.DataFrame(rows, columns=["symbol", "cluster", "cluster_name", "reason"])

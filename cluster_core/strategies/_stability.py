@@ -10,10 +10,12 @@ from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 __all__ = ["align_labels", "aligned_names", "compare_with_sectors", "stability_over_time"]
 
 
-def align_labels(previous: pd.Series, current: pd.Series) -> pd.Series:
+def align_labels(previous: pd.Series, current: pd.Series, first_free: int | None = None) -> pd.Series:
     """Renumber ``current`` clusters to match ``previous`` ones with most shared members (Hungarian).
 
-    Clusters with no counterpart get new numbers after the largest previous one; noise stays -1.
+    Clusters with no counterpart get new numbers from ``first_free`` (default: after the
+    largest previous one; give the largest number ever used + 1 so that a new group
+    never takes the number of one that ended earlier); noise stays -1.
     """
     common = previous.index.intersection(current.index)
     prev_ids = sorted(c for c in set(previous) if c >= 0)
@@ -26,7 +28,7 @@ def align_labels(previous: pd.Series, current: pd.Series) -> pd.Series:
     if overlap.size:
         rows, cols = linear_sum_assignment(-overlap)
         mapping = {curr_ids[r]: prev_ids[c] for r, c in zip(rows, cols, strict=True) if overlap[r, c] > 0}
-    next_id = max(prev_ids, default=-1) + 1
+    next_id = max(max(prev_ids, default=-1) + 1, first_free or 0)
     for c in curr_ids:
         if c not in mapping:
             mapping[c] = next_id
@@ -46,17 +48,18 @@ def stability_over_time(labels: dict[pd.Timestamp, pd.Series]) -> tuple[pd.DataF
     """
     aligned: dict[pd.Timestamp, pd.Series] = {}
     rows = []
-    previous = None
+    previous, first_free = None, 0
     for date in sorted(labels):
         current = labels[date]
         if previous is not None:
-            current = align_labels(previous, current)
+            current = align_labels(previous, current, first_free)
             common = previous.index.intersection(current.index)
             ari = adjusted_rand_score(previous[common], current[common]) if len(common) > 1 else np.nan
             changed = sorted(common[previous[common] != current[common]])
         else:
             ari, changed = np.nan, []
         aligned[date] = current
+        first_free = max(first_free, int(current.max()) + 1 if len(current) else 0)
         rows.append({"date": date, "clusters": int(current[current >= 0].nunique()), "ari_vs_previous": ari,
                      "n_changed": len(changed), "changed": ", ".join(changed)})
         previous = current

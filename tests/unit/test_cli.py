@@ -133,3 +133,34 @@ def test_backtest_csv_contract(tmp_path):
     assert "monthly rebalances" in done.stdout
     bad = run("backtest", "--data", "sample", "--cost-bps", "-5", "--out", str(out))
     assert bad.returncode == 2 and "`cost_bps`" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert "turnover" in done.stdout and "cost drag" in done.stdout
+
+
+def test_stability_csv_contract(tmp_path):
+    out = tmp_path / "stability.csv"
+    done = run("stability", "--data", "sample", "--lookback-days", "90", "--months", "6", "--k", "6",
+               "--smoothness", "0.3", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns)[:6] == ["date", "k", "ari_vs_previous", "n_changed", "changed", "silhouette"]
+    assert len(table) == 6 and (table["k"] == 6).all()
+    assert table["ari_vs_previous"].iloc[1:].between(-1, 1).all() and pd.isna(table["ari_vs_previous"].iloc[0])
+    assert (table["n_changed"] == table["changed"].fillna("").map(lambda s: len(s.split(", ")) if s else 0)).all()
+    assert "smoothness 0.3" in done.stdout and "month-to-month ARI median" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--smoothness", "0.95"], "`smoothness` must be"),
+        (["--smoothness", "soft"], "argument --smoothness: invalid float value"),
+        (["--months", "1"], "`months` must be an integer >= 2"),
+        (["--lookback-days", "3000"], "at least 2 month ends"),
+        (["--k", "0"], "`n_clusters`"),
+    ],
+)
+def test_stability_bad_arguments_give_one_line(tmp_path, args, message):
+    done = run("stability", "--data", "sample", *args, "--out", str(tmp_path / "s.csv"))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in done.stderr

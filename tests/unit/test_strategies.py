@@ -82,19 +82,24 @@ def test_equity_is_continuous_and_matches_the_curve(walk):
     assert set(result.metrics.columns) >= {"CAGR", "volatility", "sharpe", "sortino", "max_drawdown", "hit_rate"}
 
 
-def test_no_look_ahead_perturbing_later_bars_changes_no_earlier_decision(walk):
-    base = run_backtest(walk, clustering=ClusterConfig(n_clusters=5))
+@pytest.mark.parametrize(("k", "smoothness"), [(5, 0.0), (5, 0.6), (None, 0.6), (None, 0.9)])
+def test_no_look_ahead_perturbing_later_bars_changes_no_earlier_decision(walk, k, smoothness):
+    """Smoothing, carried months (automatic k) and kept holdings use the months up to each decision only."""
+    config = BacktestConfig(smoothness=smoothness)
+    base = run_backtest(walk, clustering=ClusterConfig(n_clusters=k), config=config)
     cut = base.rows["date"].iloc[4]
     close = walk.close.copy()
     later = close.index > cut
     close.loc[later] = close.loc[later] * np.random.default_rng(0).uniform(0.2, 5, close.loc[later].shape)
     perturbed = MarketData(close, walk.volume_usd, walk.source)
-    other = run_backtest(perturbed, clustering=ClusterConfig(n_clusters=5))
+    other = run_backtest(perturbed, clustering=ClusterConfig(n_clusters=k), config=config)
+    assert not base.rows["holdings"].equals(other.rows["holdings"])  # the perturbation does change later months
     upto = base.rows["date"] <= cut
     pd.testing.assert_frame_equal(base.rows.loc[upto, ["date", "holdings", "weights"]],
                                   other.rows.loc[upto, ["date", "holdings", "weights"]])
     for date in base.rows.loc[upto, "date"]:
         pd.testing.assert_series_equal(base.labels[date], other.labels[date])
+        pd.testing.assert_series_equal(base.names[date], other.names[date])
 
 
 def test_rebalance_dates_are_month_ends_after_the_first_window(hourly):

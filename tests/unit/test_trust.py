@@ -159,13 +159,13 @@ def test_persistence_needs_three_windows(hourly):
         feature_persistence(hourly, FeatureConfig(lookback_days=400))
 
 
-def test_month_to_month_stability_table(hourly):
-    table = run_stability(hourly, months=4)
-    assert list(table.columns) == ["date", "k", "ari_vs_previous", "n_changed", "changed", "silhouette",
-                                   "clear_groups"]
+def test_month_to_month_stability_table_with_independent_fits(hourly):
+    table = run_stability(hourly, months=4, smoothness=0.0).table
+    assert list(table.columns)[:6] == ["date", "k", "ari_vs_previous", "n_changed", "changed", "silhouette"]
     assert len(table) == 4 and table["ari_vs_previous"].iloc[1:].between(-1, 1).all()
-    with pytest.raises(DataError, match="at least 2 month ends"):
-        run_stability(hourly, FeatureConfig(lookback_days=3000), months=4)
+    assert not table["carried"].any()
+    assert (table["silhouette"].fillna(-9) == table["independent_silhouette"].fillna(-9)).all()
+    assert (table.loc[~table["clear_groups"], "k"] == 1).all()
 
 
 def test_dbscan_default_finds_structure_or_says_why(hourly):
