@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +24,7 @@ from cluster_core.features import FeatureConfig, Persistence, Prepared, PrepConf
 from cluster_core.pipeline import (
     ClusterResult,
     FeatureView,
+    StabilityResult,
     UniverseConfig,
     assemble,
     cluster,
@@ -30,10 +32,12 @@ from cluster_core.pipeline import (
     prepare,
     run_backtest,
     run_features,
+    run_stability,
 )
 from cluster_core.reduction import Embedding, ReductionConfig
 from cluster_core.strategies import BacktestConfig, BacktestResult
 
+T = TypeVar("T")
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
 _LAST_GOOD = "_last_good_data"
 
@@ -66,7 +70,7 @@ def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
 
 
 _YAHOO_CACHE = Memo(size=4, ttl=3600)
-_BACKTEST_CACHE = Memo(size=8)
+_WALK_CACHE = Memo(size=16)  # walk-forward results: backtests and stability tables
 
 
 def _cached_yahoo(tickers: tuple[str, ...], days: int, nonce: int, _progress: Callable | None = None) -> YahooResult:
@@ -208,24 +212,31 @@ def stability(session: Session, result: ClusterResult) -> pd.Series:
     return _cached_stability(*key, _prepared=result.prepared, _clustering=result.clustering)
 
 
-def _cached_backtest(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
-                     clustering: ClusterConfig, config: BacktestConfig, _data: MarketData,
-                     _progress: Callable | None = None) -> BacktestResult:
-    key = (fp, features, universe, prep, clustering, config)
-    return _BACKTEST_CACHE.get(key, lambda: run_backtest(_data, features, universe, prep, clustering, config,
-                                                         progress=_progress))
-
-
 def backtest_result(session: Session, config: BacktestConfig) -> BacktestResult:
     """Walk-forward result for the current settings (cached), with a progress bar while it runs."""
+    key = (session.data.fingerprint, session.features, session.universe, session.prep, session.clustering, config)
+    return _walk_forward(key, lambda progress: run_backtest(session.data, session.features, session.universe,
+                                                            session.prep, session.clustering, config,
+                                                            progress=progress))
+
+
+def stability_result(session: Session, smoothness: float, months: int) -> StabilityResult:
+    """Month-to-month stability of the published clusters (cached), with a progress bar while it runs."""
+    key = ("stability", session.data.fingerprint, session.features, session.universe, session.prep,
+           session.clustering, smoothness, months)
+    return _walk_forward(key, lambda progress: run_stability(session.data, session.features, session.universe,
+                                                             session.prep, session.clustering, months,
+                                                             progress=progress, smoothness=smoothness))
+
+
+def _walk_forward(key: tuple, compute: Callable[[Callable], T]) -> T:
     bar = st.empty()
 
     def progress(done: int, total: int, month: str, status: str) -> None:
         bar.progress(done / total, text=f"Walk-forward: re-clustering at {month} ({done}/{total})")
 
     try:
-        result = _cached_backtest(session.data.fingerprint, session.features, session.universe, session.prep,
-                                  session.clustering, config, _data=session.data, _progress=progress)
+        result = _WALK_CACHE.get(key, lambda: compute(progress))
     except ClusterCoreError as exc:
         bar.empty()
         st.error(str(exc))

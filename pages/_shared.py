@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Linkage
+from cluster_core.clustering import MAX_SMOOTHNESS, ClusterConfig, ClusterMethod, Distance, Linkage
 from cluster_core.data import DataSource, MarketData
 from cluster_core.export import to_csv_bytes
 from cluster_core.features import Feature, FeatureConfig, Flag, MarketMode, PrepConfig, Scaling, resolve_features
@@ -25,6 +25,7 @@ from pages._results import (  # noqa: F401  (re-exported for the pages)
     load_market_data,
     persistence,
     stability,
+    stability_result,
 )
 from pages._state import (  # noqa: F401  (labels are re-exported for the pages)
     CUSTOM,
@@ -202,8 +203,18 @@ def _upload_widget() -> None:
         st.caption(f"Using the earlier upload **{kept[0]}**.")
 
 
-def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool = False) -> BacktestConfig:
-    """Page-level controls of the strategy pages (kept across pages and in the URL)."""
+def action_widgets(
+    *, picks: bool = False, backtest: bool = False, peers: bool = False, walk: bool = False
+) -> BacktestConfig:
+    """Page-level controls of the strategy pages (kept across pages and in the URL).
+
+    ``walk``: the smoothness of the monthly clusters (Backtest, Stability).
+    """
+    if walk or backtest:
+        st.slider("Smoothness over time", 0.0, MAX_SMOOTHNESS, step=0.05, key="act.smoothness",
+                  help="Weight of past months in each month's groups (0 = every month clustered on its own). A "
+                       "coin changes group only when the monthly fits agree it moved; a month whose own fit finds "
+                       "no clear groups keeps last month's. The Stability page shows what each value costs.")
     cols = st.columns(4)
     if backtest:
         cols[0].selectbox("Strategy", [s.value for s in Strategy], key="act.strategy",
@@ -217,6 +228,12 @@ def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool =
         st.number_input("At least N holdings", 1, 50, key="act.min_holdings",
                         help="With fewer clusters than this (or no clear groups), more symbols are picked per "
                              "cluster, so a coarse clustering does not become a bet on two coins.")
+        if backtest:
+            st.slider("Keep a holding while in the top share of its group", 0.0, 1.0, step=0.05,
+                      key="act.keep_top",
+                      help="At a rebalance, a coin held stays while it still ranks in this top share of its "
+                           "group by the pick rule (0.5 = its better half), so turnover follows real changes "
+                           "rather than the month's reshuffle of a noisy ranking. 0 re-picks every month.")
         if picks:
             cols[2].selectbox("Weights", [w.value for w in Weighting], key="act.weighting")
             cols[3].toggle("Include noise", key="act.include_noise")
@@ -230,7 +247,8 @@ def action_widgets(*, picks: bool = False, backtest: bool = False, peers: bool =
                           per_cluster=int(state["act.per_cluster"]), top_n=int(state["act.top_n"]),
                           rule=PickRule(state["act.rule"]), weighting=Weighting(state["act.weighting"]),
                           include_noise=bool(state["act.include_noise"]),
-                          min_holdings=int(state["act.min_holdings"]))
+                          min_holdings=int(state["act.min_holdings"]), keep_top=float(state["act.keep_top"]),
+                          smoothness=float(state["act.smoothness"]))
 
 
 def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:

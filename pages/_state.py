@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cluster_core.clustering import ClusterMethod, Distance, Linkage
+from cluster_core.clustering import DEFAULT_SMOOTHNESS, MAX_SMOOTHNESS, ClusterMethod, Distance, Linkage
 from cluster_core.data import DEFAULT_YAHOO_TICKERS, DataSource
 from cluster_core.features import DEFAULT_FEATURES, Feature, FeaturePreset, Flag, MarketMode, Scaling
 from cluster_core.reduction import Reduction
-from cluster_core.strategies import PickRule, Strategy, Weighting
+from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
 
 _STORE = "_persisted"
 _URL_LOADED = "_url_loaded"
@@ -108,6 +108,9 @@ PARAMS = (
     Param("act.cost_bps", "cost", 10.0, lambda t: min(1000.0, max(0.0, float(t)))),
     Param("act.top_n", "topn", 1, _clamp_int(1, 10)),
     Param("act.peer_z", "peerz", 1.5, lambda t: min(5.0, max(0.0, float(t)))),
+    Param("act.smoothness", "smooth", DEFAULT_SMOOTHNESS, lambda t: min(MAX_SMOOTHNESS, max(0.0, float(t)))),
+    Param("act.keep_top", "keep", BacktestConfig.keep_top, lambda t: min(1.0, max(0.0, float(t)))),
+    Param("act.months", "months", 12, _clamp_int(2, 240)),
     Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
 )
 PRESET_LABELS = {

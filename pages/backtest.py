@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cluster_core.charts import plot_equity
+from cluster_core.charts import plot_equity, plot_turnover
 from pages._shared import action_widgets, backtest_result, download_csv, setup_page, show_messages
 
 session = setup_page()
 st.title("Backtest")
 config = action_widgets(backtest=True)
 st.caption("At every month end: features from bars up to that bar only, universe choices, re-clustering with the "
-           f"sidebar settings ({session.clustering.method.value}), holdings chosen and held one month, "
-           f"{config.cost_bps:g} bps of turnover in costs. Lookback {session.features.lookback_days} days.")
+           f"sidebar settings ({session.clustering.method.value}, smoothness {config.smoothness:g}), holdings "
+           f"chosen and held one month, {config.cost_bps:g} bps of turnover in costs. "
+           f"Lookback {session.features.lookback_days} days.")
 show_messages(session.messages)
 result = backtest_result(session, config)
 for note in result.notes:
@@ -24,14 +25,18 @@ strategy = metrics.loc["strategy"]
 cols[0].metric("CAGR", f"{strategy['CAGR']:.1%}", f"{strategy['CAGR'] - metrics.loc['BTC', 'CAGR']:+.1%} vs BTC")
 cols[1].metric("Sharpe", f"{strategy['sharpe']:.2f}")
 cols[2].metric("Max drawdown", f"{strategy['max_drawdown']:.1%}")
-cols[3].metric("Avg turnover", f"{strategy['avg_turnover']:.0%}")
-cols[4].metric("Rebalances", len(result.rows))
+cols[3].metric("Avg turnover", f"{strategy['avg_turnover']:.0%} / month",
+               help="Sum of absolute weight changes at a rebalance, averaged over the months.")
+cols[4].metric("Cost drag", f"{strategy['cost_drag']:.2%} / year",
+               help="What trading costs took: the mean monthly cost times 12.")
 
 st.plotly_chart(plot_equity(result.curves), width="stretch", key="backtest.equity")
 st.dataframe(metrics, width="stretch", key="backtest.metrics", column_config={
     name: st.column_config.NumberColumn(name, format="percent")
-    for name in ("CAGR", "volatility", "max_drawdown", "hit_rate", "avg_turnover")
+    for name in ("CAGR", "volatility", "max_drawdown", "hit_rate", "avg_turnover", "cost_drag")
 })
+st.subheader("Turnover and costs per month")
+st.plotly_chart(plot_turnover(result.rows), width="stretch", key="backtest.turnover")
 st.subheader("Rebalances")
 st.dataframe(result.rows, hide_index=True, width="stretch", key="backtest.rows")
 download_csv(result.csv_table(), "backtest.csv", "Download backtest CSV", key="backtest.download")

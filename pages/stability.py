@@ -1,34 +1,76 @@
-"""Stability: how clusters change month to month, and how they compare with sectors."""
+"""Stability: how the published groups hold month to month, what that costs in fit, and sectors."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from cluster_core.charts import plot_ari_over_time, plot_migrations, plot_sector_crosstab
+from cluster_core.charts import plot_ari_over_time, plot_migrations, plot_sector_crosstab, plot_tradeoff
 from cluster_core.data import load_sectors, read_sector_map
 from cluster_core.errors import ClusterCoreError
-from cluster_core.strategies import BacktestConfig, aligned_names, compare_with_sectors, stability_over_time
-from pages._shared import backtest_result, cluster_result, download_csv, setup_page, show_messages
+from cluster_core.strategies import compare_with_sectors
+from pages._shared import (
+    action_widgets,
+    cluster_result,
+    download_csv,
+    setup_page,
+    show_messages,
+    stability_result,
+)
 
 session = setup_page()
 
 st.title("Cluster stability")
-st.caption("The sidebar's clustering refitted at every month end on data up to it; labels aligned month to month "
-           "by the Hungarian method on shared members.")
+config = action_widgets(walk=True)
+months = st.number_input("Months shown", 2, 240, key="act.months",
+                         help="The last N month ends; the smoothing's history always starts at the first one.")
+st.caption("At every month end the sidebar's clustering is fitted on bars up to it (the month's own fit); with "
+           f"smoothness {config.smoothness:g} each coin's group also weighs where the past months put it, and a "
+           "month whose own fit finds no clear groups keeps last month's. Groups keep their number and name month "
+           "to month (Hungarian alignment on shared members).")
 show_messages(session.messages)
-history = backtest_result(session, BacktestConfig())
-table, aligned = stability_over_time(history.labels)
-dates = sorted(aligned)
+result = stability_result(session, config.smoothness, int(months))
+table, now = result.table, result.months[-1]
+ari = table["ari_vs_previous"].dropna()
+cols = st.columns(4)
+cols[0].metric("Median ARI vs previous month", f"{ari.median():.2f}" if len(ari) else "–",
+               help="Adjusted Rand index between consecutive months' groups (1 = identical, 0 = chance).")
+cols[1].metric("Silhouette this month", f"{now.silhouette:.2f}" if now.silhouette == now.silhouette else "–",
+               None if now.own_silhouette != now.own_silhouette else
+               f"{now.silhouette - now.own_silhouette:+.2f} vs its own fit", delta_color="off")
+cols[2].metric("Months with groups carried", f"{int(table['carried'].sum())} of {len(table)}",
+               help="Months whose own fit found no clear groups: last month's groups are kept and marked.")
+cols[3].metric("Changed group this month", int(table["n_changed"].iloc[-1]))
+if now.carried:
+    st.info(f"{now.date:%Y-%m}: this month's own fit finds no clear groups; the groups shown are last month's "
+            "(new symbols placed in the nearest one). Set smoothness to 0 to see the month on its own.")
 st.plotly_chart(plot_ari_over_time(table), width="stretch", key="stability.ari")
-cols = st.columns(3)
-cols[0].metric("Median ARI vs previous month", f"{table['ari_vs_previous'].median():.2f}")
-cols[1].metric("Months", len(table))
-cols[2].metric("Changed group last month", int(table["n_changed"].iloc[-1]))
-if len(dates) >= 2:
-    before, now = dates[-2], dates[-1]
-    st.subheader(f"Migrations {before:%Y-%m} → {now:%Y-%m}")
-    st.plotly_chart(plot_migrations(aligned[before], aligned[now], aligned_names(history, aligned, before),
-                                    aligned_names(history, aligned, now)), width="stretch", key="stability.sankey")
+with st.expander("Month by month"):
+    st.dataframe(table, hide_index=True, width="stretch", key="stability.table")
+
+st.subheader("What stability costs")
+left, right = st.columns([3, 2])
+left.plotly_chart(plot_tradeoff(result.tradeoff, result.smoothness), width="stretch", key="stability.tradeoff")
+right.dataframe(result.tradeoff, hide_index=True, width="stretch", key="stability.tradeoff_table", column_config={
+    "current_vs_independent": st.column_config.NumberColumn("vs own fit", format="percent"),
+    **{name: st.column_config.NumberColumn(format="%.2f") for name in
+       ("smoothness", "median_ari", "median_ari_with_groups", "median_silhouette", "current_silhouette")},
+})
+right.caption("Each point re-publishes the same monthly fits with another smoothness (the chosen one outlined). "
+              "Up = steadier groups; left = groups that fit this month's behaviour less well.")
+download_csv(result.tradeoff, "smoothness_tradeoff.csv", "Download trade-off CSV", key="stability.download_tradeoff")
+
+st.subheader(f"Groups at {now.date:%Y-%m-%d}")
+st.dataframe(now.groups(), hide_index=True, width="stretch", key="stability.groups")
+named = table[(table["new_groups"] != "") | (table["renamed_groups"] != "")]
+if len(named):
+    with st.expander(f"Name changes ({len(named)} month(s))"):
+        st.dataframe(named[["date", "k", "new_groups", "renamed_groups"]], hide_index=True, width="stretch",
+                     key="stability.names")
+if len(result.months) >= 2:
+    before = result.months[-2]
+    st.subheader(f"Migrations {before.date:%Y-%m} → {now.date:%Y-%m}")
+    st.plotly_chart(plot_migrations(before.labels, now.labels, before.names, now.names), width="stretch",
+                    key="stability.sankey")
     st.write("Changed group this month: " + (table["changed"].iloc[-1] or "none"))
 download_csv(table, "stability.csv", "Download stability CSV", key="stability.download")
 

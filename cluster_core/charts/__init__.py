@@ -14,6 +14,8 @@ from cluster_core.charts._strategies import (
     plot_laggards,
     plot_migrations,
     plot_sector_crosstab,
+    plot_tradeoff,
+    plot_turnover,
 )
 from cluster_core.charts._style import PALETTE, cluster_colour
 
@@ -35,4 +37,6 @@ __all__ = [
     "plot_prices",
     "plot_profile_heatmap",
     "plot_silhouette",
+    "plot_tradeoff",
+    "plot_turnover",
 ]

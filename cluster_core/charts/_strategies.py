@@ -7,7 +7,15 @@ import plotly.graph_objects as go
 
 from cluster_core.charts._style import PALETTE, cluster_colour
 
-__all__ = ["plot_ari_over_time", "plot_equity", "plot_laggards", "plot_migrations", "plot_sector_crosstab"]
+__all__ = [
+    "plot_ari_over_time",
+    "plot_equity",
+    "plot_laggards",
+    "plot_migrations",
+    "plot_sector_crosstab",
+    "plot_tradeoff",
+    "plot_turnover",
+]
 
 
 def plot_equity(curves: pd.DataFrame, log_scale: bool = True) -> go.Figure:
@@ -38,15 +46,70 @@ def plot_laggards(table: pd.DataFrame, max_rows: int = 40) -> go.Figure:
 
 
 def plot_ari_over_time(table: pd.DataFrame) -> go.Figure:
-    """Plot the adjusted Rand index of each month's clusters against the month before, and symbols that moved."""
+    """Plot each month's agreement with the month before, the symbols that moved, and the months carried.
+
+    ``table`` is :attr:`cluster_core.pipeline.StabilityResult.table` (``carried`` and
+    ``silhouette`` optional): carried months (no clear groups in the month's own fit,
+    last month's groups kept) are shaded.
+    """
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=table["date"], y=table["ari_vs_previous"], name="ARI vs previous month",
-                             mode="lines+markers"))
+                             mode="lines+markers", line={"color": PALETTE[0], "width": 2.5}))
+    if "silhouette" in table:
+        fig.add_trace(go.Scatter(x=table["date"], y=table["silhouette"], name="silhouette (published groups)",
+                                 mode="lines+markers", line={"color": PALETTE[2], "dash": "dot"}))
     fig.add_trace(go.Bar(x=table["date"], y=table["n_changed"], name="symbols that changed group", yaxis="y2",
-                         opacity=0.35))
-    fig.update_layout(height=380, yaxis={"title": "ARI", "range": [-0.1, 1.05]},
+                         opacity=0.35, marker_color=PALETTE[1]))
+    if "carried" in table and table["carried"].any():
+        carried = table[table["carried"].astype(bool)]
+        fig.add_trace(go.Scatter(x=carried["date"], y=[1.02] * len(carried), mode="markers",
+                                 name="groups carried (own fit: no clear groups)",
+                                 marker={"symbol": "square", "size": 11, "color": "rgba(120,120,120,0.6)"},
+                                 hovertemplate="%{x|%Y-%m}: groups carried from last month<extra></extra>"))
+    fig.update_layout(height=380, yaxis={"title": "ARI / silhouette", "range": [-0.15, 1.08]},
                       yaxis2={"title": "changed", "overlaying": "y", "side": "right", "showgrid": False},
                       legend={"orientation": "h", "y": -0.2}, margin={"l": 60, "r": 60, "t": 20, "b": 40})
+    return fig
+
+
+def plot_tradeoff(tradeoff: pd.DataFrame, current: float) -> go.Figure:
+    """Plot what stability costs in fit: median month-to-month ARI against silhouette, one point per smoothness.
+
+    ``tradeoff`` is :attr:`cluster_core.pipeline.StabilityResult.tradeoff`; the point of
+    ``current`` (the chosen smoothness) is drawn larger and outlined.
+    """
+    table = tradeoff.sort_values("smoothness")
+    chosen = (table["smoothness"] - current).abs() < 1e-9
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=table["current_silhouette"], y=table["median_ari"], mode="lines+markers+text", name="smoothness",
+        text=[f"{v:g}" for v in table["smoothness"]], textposition="top center",
+        marker={"size": [18 if c else 10 for c in chosen], "color": PALETTE[0],
+                "line": {"width": [3 if c else 0 for c in chosen], "color": "black"}},
+        line={"color": PALETTE[0], "width": 1},
+        customdata=table[["smoothness", "median_silhouette", "median_ari_with_groups", "median_k"]].to_numpy(),
+        hovertemplate=("smoothness %{customdata[0]:g}<br>median ARI %{y:.2f} (months with groups: "
+                       "%{customdata[2]:.2f})<br>this month's silhouette %{x:.2f}<br>median silhouette "
+                       "%{customdata[1]:.2f}, median k %{customdata[3]:g}<extra></extra>"),
+    ))
+    fig.update_layout(height=380, xaxis={"title": "this month's silhouette (fit to current behaviour)"},
+                      yaxis={"title": "median ARI, month to month (stability)"}, showlegend=False,
+                      margin={"l": 60, "r": 20, "t": 20, "b": 50})
+    return fig
+
+
+def plot_turnover(rows: pd.DataFrame) -> go.Figure:
+    """Turnover (bars) and trading cost (line, right axis) of each monthly rebalance."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=rows["date"], y=rows["turnover"], name="turnover", marker_color=PALETTE[1],
+                         hovertemplate="%{x|%Y-%m}: turnover %{y:.0%}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=rows["date"], y=rows["cost"], name="cost (share of equity)", yaxis="y2",
+                             mode="lines+markers", line={"color": PALETTE[3]},
+                             hovertemplate="%{x|%Y-%m}: cost %{y:.3%}<extra></extra>"))
+    fig.update_layout(height=300, yaxis={"title": "turnover", "tickformat": ".0%"},
+                      yaxis2={"title": "cost", "overlaying": "y", "side": "right", "showgrid": False,
+                              "tickformat": ".2%"},
+                      legend={"orientation": "h", "y": -0.25}, margin={"l": 60, "r": 60, "t": 20, "b": 40})
     return fig
 
 

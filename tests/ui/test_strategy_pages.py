@@ -29,9 +29,11 @@ def test_backtest_page(strategy):
     at = _run("backtest.py", strategy=strategy, cost="20")
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Rebalances"] == "29"
     rows = frame_with(at, "date", "holdings", "weights", "period_return", "equity", "turnover")
+    assert len(rows) == 29
     assert (rows["cost"] == rows["turnover"] * 20 / 1e4).all()
+    assert metrics["Avg turnover"] == f"{rows['turnover'].mean():.0%} / month"
+    assert metrics["Cost drag"] == f"{rows['cost'].mean() * 12:.2%} / year"
     assert any(b.label == "Download backtest CSV" for b in at.get("download_button"))
 
 
@@ -50,11 +52,40 @@ def test_peers_page():
     assert (table["gap"] > 0).all()
 
 
+def test_keeping_holdings_lowers_the_backtests_turnover():
+    at = _run("backtest.py", keep="0")
+    churn = frame_with(at, "period_return", "turnover")["turnover"].mean()
+    at.slider(key="act.keep_top").set_value(1.0).run()
+    assert not at.exception
+    assert frame_with(at, "period_return", "turnover")["turnover"].mean() < churn
+    assert at.query_params["keep"] in ("1.0", ["1.0"])
+
+
 def test_stability_page():
     at = _run("stability.py")
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Months"] == "29"
+    table = frame_with(at, "date", "k", "ari_vs_previous", "silhouette", "carried")
+    assert len(table) == 12
+    assert metrics["Median ARI vs previous month"] == f"{table['ari_vs_previous'].median():.2f}"
     assert -1 <= float(metrics["Adjusted Rand index"]) <= 1
+    tradeoff = frame_with(at, "smoothness", "median_ari", "current_silhouette")
+    assert {0.0, 0.6, 0.9} <= set(tradeoff["smoothness"])
+    groups = frame_with(at, "cluster", "name", "status", "previous_name", "members")
+    assert groups["size"].sum() > 100
+    assert {b.label for b in at.get("download_button")} >= {"Download stability CSV", "Download trade-off CSV"}
     departures = frame_with(at, "symbol", "sector", "cluster_name", "sector_usual_cluster")
     assert len(departures) > 0
+
+
+def test_smoothness_zero_shows_the_independent_monthly_fits_and_lives_in_the_url():
+    at = _run("stability.py", autok="1", months="12")
+    smooth = frame_with(at, "date", "k", "ari_vs_previous", "carried")
+    assert smooth["carried"].any()  # automatic k: some months have no clear groups of their own
+    at.slider(key="act.smoothness").set_value(0.0).run()
+    assert not at.exception and not at.error
+    independent = frame_with(at, "date", "k", "ari_vs_previous", "carried")
+    assert not independent["carried"].any()
+    assert (independent.loc[~independent["clear_groups"], "k"] == 1).all()
+    assert independent["ari_vs_previous"].median() < smooth["ari_vs_previous"].median()
+    assert at.query_params["smooth"] in ("0.0", ["0.0"])
