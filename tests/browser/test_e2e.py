@@ -21,6 +21,16 @@ def _wait_ready(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LOAD)
 
 
+def test_a_deep_link_as_a_fresh_servers_first_request_opens_inside_the_app(page):
+    """Runs first: a shared link to a page other than the landing one, before any session ran app.py."""
+    page.goto(page.base_url + "/data?lookback=60")
+    expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=LOAD)
+    _wait_ready(page)
+    expect(page).to_have_title("Crypto behaviour clusters", timeout=LOAD)
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Cluster map", exact=True)).to_be_visible()
+    expect(page.get_by_label("Lookback (days)", exact=True)).to_have_value("60")
+
+
 def test_first_page_is_the_umap_cluster_map_and_loads_fast(page):
     """Runs first on a fresh server: the UMAP map must not wait for numba to compile."""
     start = time.perf_counter()
@@ -184,3 +194,24 @@ def test_feature_preset_and_persistence_in_the_browser(page):
     _wait_ready(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "persistence.png"), full_page=True)
+
+
+def test_stability_smoothness_trade_off_in_the_browser(page):
+    """The analyst moves the smoothness slider: the trade-off chart marks the new value, the URL keeps it."""
+    page.goto(page.base_url + "/stability?map=pca")
+    _wait_ready(page)
+    expect(page.get_by_role("heading", name="What stability costs")).to_be_visible(timeout=LOAD)
+    expect(page.get_by_test_id("stProgress")).to_have_count(0, timeout=LOAD)
+    expect(page.get_by_text("Median ARI vs previous month")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "stability_tradeoff.png"), full_page=True)
+    slider = page.get_by_role("slider", name="Smoothness over time")
+    slider.focus()
+    slider.press("ArrowLeft")
+    page.wait_for_url("**smooth=0.55**", timeout=LOAD)
+    _wait_ready(page)
+    expect(page.get_by_test_id("stProgress")).to_have_count(0, timeout=LOAD)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("with smoothness 0.55")).to_be_visible(timeout=LOAD)
+    with page.expect_download(timeout=LOAD) as info:
+        page.get_by_role("button", name="Download trade-off CSV").click()
+    assert info.value.suggested_filename == "smoothness_tradeoff.csv"
