@@ -198,6 +198,17 @@ class RegimeChange:
     movers: int
     target: int
 
+    def regrouped(self, labels: pd.Series) -> bool:
+        """Whether ``labels`` put most movers in the cluster holding most of the target group."""
+        truth = self.market.truth
+        movers, target = truth.index[truth == self.movers], truth.index[truth == self.target]
+        return bool((labels[movers] == labels[target].mode()[0]).mean() > 0.5)
+
+    def months_to_regroup(self, dates: list[pd.Timestamp], labels: list[pd.Series]) -> int | None:
+        """Month ends from the switch until :meth:`regrouped` holds (1 = the first one after it); None = never."""
+        after = [lab for date, lab in zip(dates, labels, strict=True) if date >= self.switch]
+        return next((i for i, lab in enumerate(after, start=1) if self.regrouped(lab)), None)
+
 
 def regime_change_market(
     seed: int, *, n_groups: int | None = None, days: int = 240, switch_day: int = 121,

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import cut_tree, linkage
+from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
 from cluster_core._validation import check_float
@@ -174,7 +174,23 @@ def _cut(affinity: np.ndarray, clustered: np.ndarray, n_clusters: int) -> np.nda
         distance = np.clip(1.0 - affinity[np.ix_(idx, idx)], 0.0, 1.0)
         np.fill_diagonal(distance, 0.0)
         tree = linkage(squareform(distance, checks=False), method="average")
-        labels[idx] = cut_tree(tree, n_clusters=n_clusters).ravel()  # exactly k, ties broken by merge order
+        labels[idx] = _first_merges(tree, len(idx), n_clusters)
+    return labels
+
+
+def _first_merges(tree: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Clusters after the tree's first ``n - k`` merges: exactly ``k``, ties broken by merge order.
+
+    (scipy's ``fcluster(criterion="maxclust")`` returns fewer when merge heights tie, which
+    co-membership averages often do; ``cut_tree`` is exact but walks the tree in Python.)
+    """
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    for step in range(n - k):
+        a, b = int(tree[step, 0]), int(tree[step, 1])
+        members[n + step] = members.pop(a) + members.pop(b)
+    labels = np.empty(n, dtype=int)
+    for label, leaves in enumerate(members.values()):
+        labels[leaves] = label
     return labels
 
 

@@ -18,12 +18,12 @@ def align_labels(previous: pd.Series, current: pd.Series, first_free: int | None
     never takes the number of one that ended earlier); noise stays -1.
     """
     common = previous.index.intersection(current.index)
-    prev_ids = sorted(c for c in set(previous) if c >= 0)
-    curr_ids = sorted(c for c in set(current) if c >= 0)
+    prev_ids = sorted(int(c) for c in set(previous) if c >= 0)
+    curr_ids = sorted(int(c) for c in set(current) if c >= 0)
     overlap = np.zeros((len(curr_ids), len(prev_ids)))
-    for i, c in enumerate(curr_ids):
-        for j, p in enumerate(prev_ids):
-            overlap[i, j] = ((current[common] == c) & (previous[common] == p)).sum()
+    cur, prev = current.reindex(common).to_numpy(), previous.reindex(common).to_numpy()
+    both = (cur >= 0) & (prev >= 0)
+    np.add.at(overlap, (np.searchsorted(curr_ids, cur[both]), np.searchsorted(prev_ids, prev[both])), 1.0)
     mapping = {}
     if overlap.size:
         rows, cols = linear_sum_assignment(-overlap)
@@ -33,7 +33,8 @@ def align_labels(previous: pd.Series, current: pd.Series, first_free: int | None
         if c not in mapping:
             mapping[c] = next_id
             next_id += 1
-    return current.map(lambda c: mapping.get(c, -1) if c >= 0 else -1).astype(int)
+    lookup = np.array([mapping.get(int(c), -1) if c >= 0 else -1 for c in current.to_numpy()], dtype=int)
+    return pd.Series(lookup, index=current.index, name=current.name)
 
 
 def stability_over_time(labels: dict[pd.Timestamp, pd.Series]) -> tuple[pd.DataFrame, dict[pd.Timestamp, pd.Series]]:
