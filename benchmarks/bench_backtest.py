@@ -10,8 +10,8 @@ from benchmarks._harness import Row
 from cluster_core.clustering import ClusterConfig, fit_clusters
 from cluster_core.data import DATASETS_DIR, build_market_data, load_sample
 from cluster_core.features import FeatureConfig, compute_features, prepare_features
-from cluster_core.pipeline import run_backtest
 from cluster_core.strategies import rebalance_dates
+from cluster_core.walkforward import run_backtest
 
 N_SYMBOLS = 100
 START, END = "2022-01-01", "2023-12-31"

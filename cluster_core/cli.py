@@ -28,9 +28,10 @@ from cluster_core.features import (
     compute_features,
     resolve_features,
 )
-from cluster_core.pipeline import UniverseConfig, run_backtest, run_clustering, run_stability
+from cluster_core.pipeline import UniverseConfig, run_clustering
 from cluster_core.reduction import Reduction, ReductionConfig
 from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
+from cluster_core.walkforward import run_backtest, run_stability
 
 __all__ = ["main"]
 

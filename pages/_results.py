@@ -24,18 +24,16 @@ from cluster_core.features import FeatureConfig, Persistence, Prepared, PrepConf
 from cluster_core.pipeline import (
     ClusterResult,
     FeatureView,
-    StabilityResult,
     UniverseConfig,
     assemble,
     cluster,
     embed,
     prepare,
-    run_backtest,
     run_features,
-    run_stability,
 )
 from cluster_core.reduction import Embedding, ReductionConfig
 from cluster_core.strategies import BacktestConfig, BacktestResult
+from cluster_core.walkforward import PeerHistory, StabilityResult, run_backtest, run_peer_history, run_stability
 
 T = TypeVar("T")
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
@@ -227,6 +225,15 @@ def stability_result(session: Session, smoothness: float, months: int) -> Stabil
     return _walk_forward(key, lambda progress: run_stability(session.data, session.features, session.universe,
                                                              session.prep, session.clustering, months,
                                                              progress=progress, smoothness=smoothness))
+
+
+def peer_history(session: Session, smoothness: float, z_threshold: float) -> PeerHistory:
+    """Peer laggards at every month end and the month after (cached), with a progress bar while it runs."""
+    key = ("peers", session.data.fingerprint, session.features, session.universe, session.prep, session.clustering,
+           smoothness, z_threshold)
+    return _walk_forward(key, lambda progress: run_peer_history(session.data, session.features, session.universe,
+                                                                session.prep, session.clustering, smoothness,
+                                                                z_threshold, progress=progress))
 
 
 def _walk_forward(key: tuple, compute: Callable[[Callable], T]) -> T:

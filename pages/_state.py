@@ -74,6 +74,8 @@ MODE_LABELS = {
 }
 
 
+PEER_VIEWS = ("This window", "Month by month")
+
 PARAMS = (
     Param("data.source", "source", DataSource.SAMPLE_HOURLY.value, lambda t: DataSource(t).value),
     Param("data.tickers", "tickers", ", ".join(DEFAULT_YAHOO_TICKERS), str),
@@ -111,6 +113,7 @@ PARAMS = (
     Param("act.smoothness", "smooth", DEFAULT_SMOOTHNESS, lambda t: min(MAX_SMOOTHNESS, max(0.0, float(t)))),
     Param("act.keep_top", "keep", BacktestConfig.keep_top, lambda t: min(1.0, max(0.0, float(t)))),
     Param("act.months", "months", 12, _clamp_int(2, 240)),
+    Param("peers.view", "peerview", PEER_VIEWS[0], lambda t: t if t in PEER_VIEWS else PEER_VIEWS[0]),
     Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
 )
 PRESET_LABELS = {

@@ -25,9 +25,9 @@ strategy = metrics.loc["strategy"]
 cols[0].metric("CAGR", f"{strategy['CAGR']:.1%}", f"{strategy['CAGR'] - metrics.loc['BTC', 'CAGR']:+.1%} vs BTC")
 cols[1].metric("Sharpe", f"{strategy['sharpe']:.2f}")
 cols[2].metric("Max drawdown", f"{strategy['max_drawdown']:.1%}")
-cols[3].metric("Avg turnover", f"{strategy['avg_turnover']:.0%} / month",
+cols[3].metric("Turnover / month", f"{strategy['avg_turnover']:.0%}",
                help="Sum of absolute weight changes at a rebalance, averaged over the months.")
-cols[4].metric("Cost drag", f"{strategy['cost_drag']:.2%} / year",
+cols[4].metric("Cost drag / year", f"{strategy['cost_drag']:.2%}",
                help="What trading costs took: the mean monthly cost times 12.")
 
 st.plotly_chart(plot_equity(result.curves), width="stretch", key="backtest.equity")

@@ -12,6 +12,7 @@ __all__ = [
     "plot_equity",
     "plot_laggards",
     "plot_migrations",
+    "plot_peer_history",
     "plot_sector_crosstab",
     "plot_tradeoff",
     "plot_turnover",
@@ -99,16 +100,16 @@ def plot_tradeoff(tradeoff: pd.DataFrame, current: float) -> go.Figure:
 
 
 def plot_turnover(rows: pd.DataFrame) -> go.Figure:
-    """Turnover (bars) and trading cost (line, right axis) of each monthly rebalance."""
+    """Turnover of each monthly rebalance (bars) and the trading costs paid so far (line, right axis)."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=rows["date"], y=rows["turnover"], name="turnover", marker_color=PALETTE[1],
                          hovertemplate="%{x|%Y-%m}: turnover %{y:.0%}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=rows["date"], y=rows["cost"], name="cost (share of equity)", yaxis="y2",
-                             mode="lines+markers", line={"color": PALETTE[3]},
-                             hovertemplate="%{x|%Y-%m}: cost %{y:.3%}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=rows["date"], y=rows["cost"].cumsum(), name="costs paid so far (sum of monthly costs)",
+                             yaxis="y2", mode="lines", line={"color": PALETTE[0], "width": 2.5},
+                             hovertemplate="%{x|%Y-%m}: %{y:.2%} of equity paid in costs so far<extra></extra>"))
     fig.update_layout(height=300, yaxis={"title": "turnover", "tickformat": ".0%"},
-                      yaxis2={"title": "cost", "overlaying": "y", "side": "right", "showgrid": False,
-                              "tickformat": ".2%"},
+                      yaxis2={"title": "cumulative cost", "overlaying": "y", "side": "right", "showgrid": False,
+                              "tickformat": ".1%", "rangemode": "tozero"},
                       legend={"orientation": "h", "y": -0.25}, margin={"l": 60, "r": 60, "t": 20, "b": 40})
     return fig
 
@@ -139,4 +140,25 @@ def plot_sector_crosstab(crosstab: pd.DataFrame) -> go.Figure:
                                colorscale="Blues", text=crosstab.to_numpy(), texttemplate="%{text}",
                                hovertemplate="%{y} in %{x}: %{z}<extra></extra>", colorbar={"title": "symbols"}))
     fig.update_layout(height=120 + 30 * len(crosstab), margin={"l": 200, "r": 20, "t": 20, "b": 140})
+    return fig
+
+
+def plot_peer_history(table: pd.DataFrame) -> go.Figure:
+    """Per month end: how the lagging peers (bars) and the leaders (line) did the next month against their group.
+
+    ``table`` is :attr:`cluster_core.walkforward.PeerHistory.table`; each peer and each
+    leader counts once per month.
+    """
+    peers = table.drop_duplicates(["date", "peer"]).groupby("date")["peer_vs_group"].mean()
+    leaders = table.drop_duplicates(["date", "leader"])
+    leaders = (leaders["leader_next_return"] - leaders["group_next_return"]).groupby(leaders["date"]).mean()
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=peers.index, y=peers.to_numpy(), name="lagging peers vs their group",
+                         marker_color=[PALETTE[2] if v > 0 else PALETTE[1] for v in peers.to_numpy()],
+                         hovertemplate="%{x|%Y-%m}: laggards %{y:+.1%} vs group<extra></extra>"))
+    fig.add_trace(go.Scatter(x=leaders.index, y=leaders.to_numpy(), name="leaders vs their group",
+                             mode="lines+markers", line={"color": PALETTE[0]},
+                             hovertemplate="%{x|%Y-%m}: leaders %{y:+.1%} vs group<extra></extra>"))
+    fig.update_layout(height=360, yaxis={"title": "next-month return minus the group's", "tickformat": ".0%"},
+                      legend={"orientation": "h", "y": -0.2}, margin={"l": 60, "r": 20, "t": 20, "b": 40})
     return fig

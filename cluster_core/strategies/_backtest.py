@@ -21,6 +21,7 @@ __all__ = [
     "Strategy",
     "equity_curves",
     "performance_metrics",
+    "period_returns",
     "rebalance_dates",
     "simulate",
     "target_weights",
@@ -171,7 +172,7 @@ def simulate(
     for i, (date, target) in enumerate(decisions):
         period_end = decisions[i + 1][0] if i + 1 < len(decisions) else end
         symbols = list(target.index)
-        growth = _returns(close, symbols, date, period_end)
+        growth = period_returns(close, symbols, date, period_end)
         union = target.index.union(drifted.index)
         turnover = float((target.reindex(union, fill_value=0.0) - drifted.reindex(union, fill_value=0.0)).abs().sum())
         cost = turnover * cost_bps / 1e4
@@ -208,7 +209,12 @@ def _price_at(close: pd.DataFrame, symbols: list[str], when: pd.Timestamp) -> pd
     return pd.Series(np.where(seen.any(axis=1), values, np.nan), index=symbols)
 
 
-def _returns(close: pd.DataFrame, symbols: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+def period_returns(close: pd.DataFrame, symbols: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Return each symbol's simple return from its last close at or before ``start`` to ``end``'s.
+
+    A symbol that stops trading in between returns to its last close; one with no close
+    by ``start`` returns 0.
+    """
     if not symbols:
         return pd.Series(dtype=np.float64)
     growth = _price_at(close, symbols, end) / _price_at(close, symbols, start) - 1.0
@@ -247,9 +253,9 @@ def equity_curves(data: MarketData, rows: pd.DataFrame, universes: dict[pd.Times
     strategy = [1.0, *rows["equity"]]
     btc, ew = [1.0], [1.0]
     for date, end in zip(rows["date"], ends, strict=True):
-        r_btc = _returns(data.close, ["BTC"], date, end).iloc[0] if "BTC" in data.symbols else np.nan
+        r_btc = period_returns(data.close, ["BTC"], date, end).iloc[0] if "BTC" in data.symbols else np.nan
         members = universes.get(date, [])
-        r_ew = float(_returns(data.close, members, date, end).mean()) if members else 0.0
+        r_ew = float(period_returns(data.close, members, date, end).mean()) if members else 0.0
         btc.append(btc[-1] * (1 + r_btc))
         ew.append(ew[-1] * (1 + r_ew))
     index = pd.DatetimeIndex([start, *ends], name="date")

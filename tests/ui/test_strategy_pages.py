@@ -32,8 +32,8 @@ def test_backtest_page(strategy):
     rows = frame_with(at, "date", "holdings", "weights", "period_return", "equity", "turnover")
     assert len(rows) == 29
     assert (rows["cost"] == rows["turnover"] * 20 / 1e4).all()
-    assert metrics["Avg turnover"] == f"{rows['turnover'].mean():.0%} / month"
-    assert metrics["Cost drag"] == f"{rows['cost'].mean() * 12:.2%} / year"
+    assert metrics["Turnover / month"] == f"{rows['turnover'].mean():.0%}"
+    assert metrics["Cost drag / year"] == f"{rows['cost'].mean() * 12:.2%}"
     assert any(b.label == "Download backtest CSV" for b in at.get("download_button"))
 
 
@@ -89,3 +89,18 @@ def test_smoothness_zero_shows_the_independent_monthly_fits_and_lives_in_the_url
     assert (independent.loc[~independent["clear_groups"], "k"] == 1).all()
     assert independent["ari_vs_previous"].median() < smooth["ari_vs_previous"].median()
     assert at.query_params["smooth"] in ("0.0", ["0.0"])
+
+
+def test_peers_month_by_month_measures_whether_laggards_caught_up():
+    at = _run("peers.py", peerview="Month by month", peerz="1.5")
+    assert not at.exception and not at.error
+    history = frame_with(at, "date", "leader", "peer", "peer_next_return", "group_next_return", "peer_vs_group")
+    assert history["date"].nunique() > 10
+    assert (history["peer_vs_group"] - (history["peer_next_return"] - history["group_next_return"])).abs().max() < 1e-12
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Laggards found"] == f"{len(history.drop_duplicates(['date', 'peer'])):,}"
+    assert any(b.label == "Download peer history CSV" for b in at.get("download_button"))
+    at.get("segmented_control")[0].set_value("This window").run()
+    assert not at.exception
+    assert frame_with(at, "leader", "peer", "gap") is not None
+    assert "peerview" not in at.query_params

@@ -14,9 +14,9 @@ from cluster_core.errors import DataError, ParameterError
 from cluster_core.features import FeatureConfig
 from cluster_core.history import NameStatus, walk
 from cluster_core.interpretation import profile_clusters
-from cluster_core.pipeline import STABILITY_COLUMNS, _month_ends, _own_fits, run_backtest, run_stability
 from cluster_core.strategies import BacktestConfig, align_labels, diversified_picks
 from cluster_core.synthetic import regime_change_market
+from cluster_core.walkforward import STABILITY_COLUMNS, month_ends, own_fits, run_backtest, run_stability
 
 SYMBOLS = [f"S{i:02d}" for i in range(12)]
 
@@ -228,7 +228,7 @@ def test_a_planted_regime_change_still_shows_within_two_months(seed):
     change = regime_change_market(seed)
     features = FeatureConfig(lookback_days=30)
     data = change.market.data
-    fits, _ = _own_fits(data, _month_ends(data, features, "test"), features, None, None, None, None)
+    fits, _ = own_fits(data, month_ends(data, features, "test"), features, None, None, None, None)
     published = walk(fits, DEFAULT_SMOOTHNESS)
     dates = [m.date for m in fits]
     own = change.months_to_regroup(dates, [m.fit.labels for m in fits])

@@ -72,3 +72,26 @@ def test_cluster_map_fades_and_outlines_boundary_symbols_and_sizes_by_choice():
     assert by_momentum.data[1].marker.size[0] > by_momentum.data[1].marker.size[1]  # 0.3 > 0.0
     with pytest.raises(ParameterError, match="size_by"):
         plot_cluster_map(coords, labels, names, X, size_by="nope")
+
+
+def test_over_time_charts_show_what_the_tables_say():
+    from cluster_core.charts import plot_ari_over_time, plot_peer_history, plot_tradeoff, plot_turnover
+
+    dates = pd.date_range("2024-01-31", periods=4, freq="ME", tz="UTC")
+    tradeoff = pd.DataFrame({"smoothness": [0.0, 0.6, 0.9], "median_ari": [0.5, 0.7, 0.9],
+                             "median_ari_with_groups": [0.5, 0.6, 0.8], "median_silhouette": [0.4, 0.4, 0.2],
+                             "current_silhouette": [0.42, 0.42, 0.3], "median_k": [3, 3, 3]})
+    fig = plot_tradeoff(tradeoff, current=0.6)
+    assert list(fig.data[0].marker.size) == [10, 18, 10] and list(fig.data[0].x) == [0.42, 0.42, 0.3]
+    rows = pd.DataFrame({"date": dates, "turnover": [1.0, 0.5, 0.0, 0.25], "cost": [0.001, 0.0005, 0.0, 0.00025]})
+    assert list(plot_turnover(rows).data[1].y) == pytest.approx([0.001, 0.0015, 0.0015, 0.00175])
+    table = pd.DataFrame({"date": dates, "ari_vs_previous": [None, 1.0, 0.2, 0.9], "n_changed": [0, 0, 9, 1],
+                          "silhouette": [0.4, 0.1, 0.4, 0.4], "carried": [False, True, False, False]})
+    carried = [trace for trace in plot_ari_over_time(table).data if "carried" in trace.name]
+    assert len(carried) == 1 and list(pd.to_datetime(carried[0].x, utc=True)) == [dates[1]]
+    history = pd.DataFrame({"date": [dates[0]] * 3 + [dates[1]], "leader": ["A", "A", "B", "C"],
+                            "peer": ["X", "Y", "X", "Z"], "peer_vs_group": [0.1, -0.3, 0.1, 0.05],
+                            "leader_next_return": [0.2, 0.2, 0.0, 0.1], "group_next_return": [0.0, 0.0, 0.0, 0.05]})
+    fig = plot_peer_history(history)
+    assert list(fig.data[0].y) == pytest.approx([-0.1, 0.05])  # X counted once in January
+    assert list(fig.data[1].y) == pytest.approx([0.1, 0.05])

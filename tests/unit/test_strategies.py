@@ -10,7 +10,6 @@ from sklearn.metrics import adjusted_rand_score
 from cluster_core.clustering import ClusterConfig
 from cluster_core.data import MarketData
 from cluster_core.errors import DataError, ParameterError
-from cluster_core.pipeline import run_backtest
 from cluster_core.strategies import (
     BacktestConfig,
     align_labels,
@@ -22,6 +21,7 @@ from cluster_core.strategies import (
     stability_over_time,
     target_weights,
 )
+from cluster_core.walkforward import PEER_HISTORY_COLUMNS, run_backtest, run_peer_history, run_stability
 
 
 def _two_assets() -> pd.DataFrame:
@@ -215,3 +215,36 @@ def test_user_sector_map_is_validated():
         read_sector_map(b"symbol,sector\nBTC,a\nBTC,b\n")
     with pytest.raises(DataError, match="is empty"):
         read_sector_map(b"")
+
+
+def _slow_return(close: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    series = close[symbol]
+    return float(series.loc[:end].dropna().iloc[-1] / series.loc[:start].dropna().iloc[-1] - 1)
+
+
+def test_peer_history_returns_match_a_slow_reference_and_use_no_later_bars(walk):
+    history = run_peer_history(walk, clustering=ClusterConfig(n_clusters=5), z_threshold=1.0)
+    table = history.table
+    assert list(table.columns) == list(PEER_HISTORY_COLUMNS) and table["date"].nunique() >= 5
+    for _, row in table.sample(12, random_state=0).iterrows():
+        assert row["peer_next_return"] == pytest.approx(_slow_return(walk.close, row["peer"], row["date"],
+                                                                     row["period_end"]), rel=1e-12)
+    row = table.iloc[0]
+    labels = run_stability(walk, clustering=ClusterConfig(n_clusters=5), months=None).months
+    members = next(m for m in labels if m.date == row["date"]).labels
+    group = members.index[members == row["cluster"]]
+    expected = np.mean([_slow_return(walk.close, s, row["date"], row["period_end"]) for s in group])
+    assert row["group_next_return"] == pytest.approx(expected, rel=1e-12)
+    peers = table.drop_duplicates(["date", "peer"])
+    assert history.summary["laggards"] == len(peers)
+    assert history.summary["peer_beat_group"] == pytest.approx((peers["peer_vs_group"] > 0).mean())
+    # the laggards of a month end depend on the bars up to it only
+    cut = sorted(table["date"].unique())[3]
+    close = walk.close.copy()
+    later = close.index > cut
+    close.loc[later] = close.loc[later] * np.random.default_rng(1).uniform(0.2, 5, close.loc[later].shape)
+    other = run_peer_history(MarketData(close, walk.volume_usd, walk.source), clustering=ClusterConfig(n_clusters=5),
+                             z_threshold=1.0).table
+    pairs = ["date", "cluster_name", "leader", "peer", "gap"]
+    pd.testing.assert_frame_equal(table.loc[table["date"] <= cut, pairs].reset_index(drop=True),
+                                  other.loc[other["date"] <= cut, pairs].reset_index(drop=True))

@@ -23,9 +23,10 @@ from cluster_core.features import (
     feature_persistence,
     preset_of,
 )
-from cluster_core.pipeline import run_clustering, run_stability, score_planted
+from cluster_core.pipeline import run_clustering, score_planted
 from cluster_core.reduction import ReductionConfig
 from cluster_core.synthetic import null_market, planted_market
+from cluster_core.walkforward import run_stability
 
 PCA = ReductionConfig("pca")
 
