@@ -129,7 +129,8 @@ def plot_migrations(previous: pd.Series, current: pd.Series, names_prev: pd.Seri
                 values.append(int(flows.loc[a, b]))
     colours = [cluster_colour(int(c)) for c in flows.index] + [cluster_colour(int(c)) for c in flows.columns]
     fig = go.Figure(go.Sankey(node={"label": left + right, "color": colours, "pad": 12},
-                              link={"source": sources, "target": targets, "value": values}))
+                              link={"source": sources, "target": targets, "value": values},
+                              textfont={"color": "#111827", "size": 13, "shadow": "none"}))
     fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 20, "b": 10})
     return fig
 

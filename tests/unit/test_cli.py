@@ -45,7 +45,11 @@ def test_features_from_a_user_file(tmp_path):
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
-    done = run("features", *args, "--out", str(tmp_path / "f.csv"))
+    assert_one_line_error(run("features", *args, "--out", str(tmp_path / "f.csv")), message)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, message: str) -> None:
+    """Exit status 2, one line on stderr starting with ``error:`` and containing ``message``, no traceback."""
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
@@ -160,7 +164,4 @@ def test_stability_csv_contract(tmp_path):
     ],
 )
 def test_stability_bad_arguments_give_one_line(tmp_path, args, message):
-    done = run("stability", "--data", "sample", *args, "--out", str(tmp_path / "s.csv"))
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0] and "Traceback" not in done.stderr
+    assert_one_line_error(run("stability", "--data", "sample", *args, "--out", str(tmp_path / "s.csv")), message)

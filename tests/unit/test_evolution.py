@@ -15,7 +15,7 @@ from cluster_core.features import FeatureConfig
 from cluster_core.history import NameStatus, walk
 from cluster_core.interpretation import profile_clusters
 from cluster_core.strategies import BacktestConfig, align_labels, diversified_picks
-from cluster_core.synthetic import regime_change_market
+from cluster_core.synthetic import null_market, regime_change_market
 from cluster_core.walkforward import STABILITY_COLUMNS, month_ends, own_fits, run_backtest, run_stability
 
 SYMBOLS = [f"S{i:02d}" for i in range(12)]
@@ -235,3 +235,13 @@ def test_a_planted_regime_change_still_shows_within_two_months(seed):
     shown = change.months_to_regroup(dates, [m.labels for m in published])
     assert own is not None and shown is not None and shown <= 2
     assert not any(change.regrouped(m.labels) for m in published if m.date < change.switch)
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_a_market_without_groups_stays_without_groups_month_after_month(seed):
+    market = null_market(seed, n_symbols=120, days=240)
+    features = FeatureConfig(lookback_days=30)
+    fits, _ = own_fits(market.data, month_ends(market.data, features, "test"), features, None, None, None, None)
+    published = walk(fits, DEFAULT_SMOOTHNESS)
+    assert len(published) >= 6 and all(m.k == 1 for m in published)
+    assert all(m.names[0] == "Whole market" for m in published)
