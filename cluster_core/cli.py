@@ -155,6 +155,8 @@ def _stability(args: argparse.Namespace) -> str:
         print(file=sys.stderr)
     table = result.table
     _write(table.assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d %H:%M")), args.out)
+    if args.tradeoff:
+        _write(result.tradeoff, args.tradeoff)
     ari = table["ari_vs_previous"].dropna()
     now = table.iloc[-1]
     return (
@@ -285,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_smoothness(stability)
     _add_features(stability)
     stability.add_argument("--out", required=True, help="output CSV path")
+    stability.add_argument("--tradeoff", default=None,
+                           help="also write the smoothness trade-off (the Stability page's table) to this CSV")
     stability.set_defaults(run=_stability)
     return parser
 

@@ -142,8 +142,9 @@ def test_backtest_csv_contract(tmp_path):
 
 def test_stability_csv_contract(tmp_path):
     out = tmp_path / "stability.csv"
+    tradeoff = tmp_path / "tradeoff.csv"
     done = run("stability", "--data", "sample", "--lookback-days", "90", "--months", "6", "--k", "6",
-               "--smoothness", "0.3", "--out", str(out))
+               "--smoothness", "0.3", "--out", str(out), "--tradeoff", str(tradeoff))
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
     assert list(table.columns)[:6] == ["date", "k", "ari_vs_previous", "n_changed", "changed", "silhouette"]
@@ -151,6 +152,10 @@ def test_stability_csv_contract(tmp_path):
     assert table["ari_vs_previous"].iloc[1:].between(-1, 1).all() and pd.isna(table["ari_vs_previous"].iloc[0])
     assert (table["n_changed"] == table["changed"].fillna("").map(lambda s: len(s.split(", ")) if s else 0)).all()
     assert "smoothness 0.3" in done.stdout and "month-to-month ARI median" in done.stdout
+    curve = pd.read_csv(tradeoff)
+    assert {0.0, 0.3, 0.9} <= set(curve["smoothness"]) and "current_silhouette" in curve
+    assert curve.loc[curve["smoothness"] == 0.3, "median_ari"].iloc[0] == pytest.approx(
+        table["ari_vs_previous"].median(), abs=1e-9)
 
 
 @pytest.mark.parametrize(
