@@ -141,3 +141,22 @@ def test_bad_preparation_options(recent, config, error, match):
 def test_prepare_needs_three_symbols(recent):
     with pytest.raises(DataError, match="at least 3"):
         prepare_features(recent.X.iloc[:2])
+
+
+@pytest.mark.parametrize("gappy_rows", [3, 20])  # few gappy rows: the one-product path; most: the all-pairs path
+def test_duplicate_screen_correlation_matches_pandas_pairwise_complete(gappy_rows):
+    from cluster_core.features._hygiene import _pairwise_corr
+
+    rng = np.random.default_rng(gappy_rows)
+    returns = rng.standard_normal((24, 300)) * 0.01
+    returns[1] = returns[0] * 2 + rng.standard_normal(300) * 1e-4  # a near duplicate
+    returns[5] = 0.0  # constant: no correlation
+    for i in rng.choice(24, gappy_rows, replace=False):
+        start = rng.integers(0, 250)
+        returns[i, start : start + rng.integers(5, 50)] = np.nan
+    corr, shared = _pairwise_corr(returns)
+    frame = pd.DataFrame(returns.T)
+    expected = frame.corr(min_periods=1).to_numpy()
+    np.testing.assert_allclose(corr, expected, rtol=0, atol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(shared, frame.notna().astype(float).T.to_numpy() @ frame.notna().astype(float).to_numpy())
+    assert corr[0, 1] > 0.99
