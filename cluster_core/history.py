@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
 
 from cluster_core.clustering import Clustering, Evolved, evolve, silhouette
 from cluster_core.interpretation import profile_clusters
-from cluster_core.strategies import align_labels
+from cluster_core.strategies import align_labels, label_changes
 
 __all__ = ["Month", "MonthFit", "NameStatus", "changes", "tradeoff", "walk"]
 
@@ -182,14 +181,8 @@ def _silhouette(Z: pd.DataFrame, labels: pd.Series) -> float:
 
 
 def changes(before: Month, now: Month) -> tuple[float, list[str]]:
-    """Return the adjusted Rand index between two published months and the symbols whose group changed.
-
-    On the symbols present both months; ``now``'s labels are aligned to ``before``'s, so
-    a symbol "changed" when its group number did.
-    """
-    common = before.labels.index.intersection(now.labels.index)
-    ari = adjusted_rand_score(before.labels[common], now.labels[common]) if len(common) > 1 else np.nan
-    return float(ari), sorted(common[before.labels[common].to_numpy() != now.labels[common].to_numpy()])
+    """Return the adjusted Rand index between two published months and the symbols whose group changed."""
+    return label_changes(before.labels, now.labels)
 
 
 def tradeoff(fits: Sequence[MonthFit], values: Sequence[float], last: int | None = None) -> pd.DataFrame:

@@ -16,8 +16,8 @@ from cluster_core.strategies._peers import LAGGARD_COLUMNS, peer_laggards
 from cluster_core.strategies._portfolio import PickRule, Weighting, compare_portfolios, diversified_picks
 from cluster_core.strategies._stability import (
     align_labels,
-    aligned_names,
     compare_with_sectors,
+    label_changes,
     stability_over_time,
 )
 
@@ -30,11 +30,11 @@ __all__ = [
     "Strategy",
     "Weighting",
     "align_labels",
-    "aligned_names",
     "compare_portfolios",
     "compare_with_sectors",
     "diversified_picks",
     "equity_curves",
+    "label_changes",
     "peer_laggards",
     "performance_metrics",
     "period_returns",

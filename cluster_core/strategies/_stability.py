@@ -7,7 +7,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
-__all__ = ["align_labels", "aligned_names", "compare_with_sectors", "stability_over_time"]
+__all__ = ["align_labels", "compare_with_sectors", "label_changes", "stability_over_time"]
 
 
 def align_labels(previous: pd.Series, current: pd.Series, first_free: int | None = None) -> pd.Series:
@@ -37,6 +37,17 @@ def align_labels(previous: pd.Series, current: pd.Series, first_free: int | None
     return pd.Series(lookup, index=current.index, name=current.name)
 
 
+def label_changes(previous: pd.Series, current: pd.Series) -> tuple[float, list[str]]:
+    """Return the adjusted Rand index between two labellings and the symbols whose label differs.
+
+    On the symbols present in both; ``current`` should be aligned to ``previous``
+    (:func:`align_labels`), so a symbol "changed" when its group number did.
+    """
+    common = previous.index.intersection(current.index)
+    ari = adjusted_rand_score(previous[common], current[common]) if len(common) > 1 else np.nan
+    return float(ari), sorted(common[previous[common].to_numpy() != current[common].to_numpy()])
+
+
 def stability_over_time(labels: dict[pd.Timestamp, pd.Series]) -> tuple[pd.DataFrame, dict[pd.Timestamp, pd.Series]]:
     """ARI between consecutive rebalance dates, and labels aligned month to month.
 
@@ -54,9 +65,7 @@ def stability_over_time(labels: dict[pd.Timestamp, pd.Series]) -> tuple[pd.DataF
         current = labels[date]
         if previous is not None:
             current = align_labels(previous, current, first_free)
-            common = previous.index.intersection(current.index)
-            ari = adjusted_rand_score(previous[common], current[common]) if len(common) > 1 else np.nan
-            changed = sorted(common[previous[common] != current[common]])
+            ari, changed = label_changes(previous, current)
         else:
             ari, changed = np.nan, []
         aligned[date] = current
@@ -96,11 +105,3 @@ def compare_with_sectors(labels: pd.Series, names: pd.Series, sectors: pd.Series
         "ami": float(adjusted_mutual_info_score(known, lab)) if len(known) > 1 else np.nan,
         "departures": departures.reset_index(drop=True),
     }
-
-
-def aligned_names(history: object, aligned: dict[pd.Timestamp, pd.Series], date: pd.Timestamp) -> pd.Series:
-    """Cluster names keyed by the aligned labels of ``date`` (``history`` has ``labels`` and ``names``)."""
-    original = history.labels[date]
-    pairs = pd.DataFrame({"aligned": aligned[date], "original": original.reindex(aligned[date].index)})
-    mapping = pairs.drop_duplicates("aligned").set_index("aligned")["original"]
-    return mapping.map(history.names[date]).fillna("Noise / outliers")
