@@ -18,11 +18,10 @@ from benchmarks._harness import Row
 from cluster_core.clustering import DEFAULT_SMOOTHNESS, ClusterConfig, _fit, confidence
 from cluster_core.data import load_sample
 from cluster_core.features import PRESETS, FeatureConfig, FeaturePreset, PrepConfig
-from cluster_core.history import walk
 from cluster_core.pipeline import cluster, prepare, run_features, score_planted
 from cluster_core.strategies import BacktestConfig
 from cluster_core.synthetic import null_market, planted_market, regime_change_market
-from cluster_core.walkforward import month_ends, own_fits, run_backtest, run_stability
+from cluster_core.walkforward import monthly, run_backtest, run_stability
 
 PLANTED_SEEDS = range(48)
 NULL_SEEDS = range(8)
@@ -96,9 +95,8 @@ def _regime(smoothness: float) -> Row:
     features = FeatureConfig(lookback_days=30)
     for seed in REGIME_SEEDS:
         change = regime_change_market(seed)
-        data = change.market.data
-        fits, _ = own_fits(data, month_ends(data, features, "bench"), features, None, None, None, None)
-        months = walk(fits, smoothness)
+        walked = monthly(change.market.data, features, smoothness=smoothness)
+        fits, months = walked.fits, walked.months
         dates = [m.date for m in fits]
         own = change.months_to_regroup(dates, [m.fit.labels for m in fits])
         published = change.months_to_regroup(dates, [m.labels for m in months])

@@ -39,8 +39,10 @@ __all__ = [
     "TRADEOFF_SMOOTHNESS",
     "PeerHistory",
     "StabilityResult",
+    "Monthly",
     "fit_as_of",
     "month_ends",
+    "monthly",
     "own_fits",
     "run_backtest",
     "run_peer_history",
@@ -76,11 +78,10 @@ def run_backtest(
     """
     cfg = (config or BacktestConfig()).validated()
     fcfg = features or FeatureConfig()
-    dates = month_ends(data, fcfg, "A monthly walk-forward")
-    fits, notes = own_fits(data, dates, fcfg, universe, prep, clustering, progress)
-    published = {m.date: m for m in walk(fits, cfg.smoothness)}
+    walked = monthly(data, fcfg, universe, prep, clustering, cfg.smoothness, progress)
+    published, notes = {m.date: m for m in walked.months}, list(walked.notes)
     decisions, held = [], pd.Index([])
-    for date in dates:
+    for date in walked.dates:
         month = published.get(date)
         target = pd.Series(dtype="float64")
         if month is not None:
@@ -97,6 +98,59 @@ def run_backtest(
     return BacktestResult(rows, curves, performance_metrics(curves, rows),
                           {d: m.labels for d, m in published.items()}, {d: m.names for d, m in published.items()},
                           tuple(sorted(notes)))
+
+
+@dataclass(frozen=True, eq=False)
+class Monthly:
+    """A walk over every month end: the dates, the published months, what could not be clustered.
+
+    Attributes
+    ----------
+    dates : list of Timestamp
+        Every month end the lookback allows (:func:`month_ends`).
+    months : list of Month
+        The published months (:func:`cluster_core.history.walk`) of the month ends that
+        could be clustered.
+    notes : tuple of str
+        One line per month end that could not ("2022-03-31: held cash (...)").
+    smoothness : float
+    """
+
+    dates: list[pd.Timestamp]
+    months: list[Month]
+    notes: tuple[str, ...]
+    smoothness: float
+
+    @property
+    def fits(self) -> list[MonthFit]:
+        """The months' own fits."""
+        return [m.own for m in self.months]
+
+
+def monthly(
+    data: MarketData,
+    features: FeatureConfig | None = None,
+    universe: UniverseConfig | None = None,
+    prep: PrepConfig | None = None,
+    clustering: ClusterConfig | None = None,
+    smoothness: float = DEFAULT_SMOOTHNESS,
+    progress: ProgressCallback | None = None,
+    what: str = "A monthly walk-forward",
+) -> Monthly:
+    """Fit every month end on its own (:func:`own_fits`, cached) and publish them with ``smoothness``.
+
+    Raises
+    ------
+    DataError
+        Fewer than two month ends after the first lookback window (the message names ``what``).
+    ParameterError
+        ``smoothness`` outside [0, 0.9], or a clustering setting wrong whatever the month.
+    """
+    smoothness = validated_smoothness(smoothness)
+    fcfg = features or FeatureConfig()
+    dates = month_ends(data, fcfg, what)
+    fits, notes = own_fits(data, dates, fcfg, universe, prep, clustering, progress)
+    return Monthly(dates, walk(fits, smoothness), tuple(notes), smoothness)
 
 
 def month_ends(data: MarketData, features: FeatureConfig, what: str) -> list[pd.Timestamp]:
@@ -206,15 +260,14 @@ def run_stability(
     """
     if months is not None and (not isinstance(months, int) or isinstance(months, bool) or months < 2):
         raise ParameterError(f"`months` must be an integer >= 2; got {months!r}.")
-    smoothness = validated_smoothness(smoothness)
-    fcfg = features or FeatureConfig()
-    dates = month_ends(data, fcfg, "Month-to-month stability")
-    fits, notes = own_fits(data, dates, fcfg, universe, prep, clustering, progress)
+    walked = monthly(data, features, universe, prep, clustering, smoothness, progress, "Month-to-month stability")
+    fits = walked.fits
     if len(fits) < 2:
         raise DataError("Month-to-month stability needs at least 2 month ends that can be clustered; "
-                        f"{len(fits)} can ({'; '.join(notes)}).")
+                        f"{len(fits)} can ({'; '.join(walked.notes)}).")
     last = len(fits) if months is None else min(months, len(fits))
-    published = walk(fits, smoothness)[-last:]
+    published = walked.months[-last:]
+    smoothness = walked.smoothness
     moved = [changes(before, now) if before is not None else (np.nan, [])
              for before, now in zip([None, *published[:-1]], published, strict=True)]
     table = pd.DataFrame({"date": [m.date for m in published], "k": [m.k for m in published],
@@ -287,11 +340,7 @@ def run_peer_history(
     ParameterError
         ``smoothness`` outside [0, 0.9], ``z_threshold`` outside [0, 10].
     """
-    smoothness = validated_smoothness(smoothness)
-    fcfg = features or FeatureConfig()
-    dates = month_ends(data, fcfg, "Peers over time")
-    fits, _ = own_fits(data, dates, fcfg, universe, prep, clustering, progress)
-    published = walk(fits, smoothness)
+    published = monthly(data, features, universe, prep, clustering, smoothness, progress, "Peers over time").months
     ends = [m.date for m in published[1:]] + [data.end]
     tables = []
     for month, end in zip(published, ends, strict=True):
@@ -310,7 +359,8 @@ def run_peer_history(
         tables.append(found)
     table = (pd.concat(tables, ignore_index=True) if tables
              else pd.DataFrame(columns=list(PEER_HISTORY_COLUMNS)))[list(PEER_HISTORY_COLUMNS)]
-    return PeerHistory(table, _peer_summary(table, len(published)), smoothness, float(z_threshold))
+    return PeerHistory(table, _peer_summary(table, len(published)), validated_smoothness(smoothness),
+                       float(z_threshold))
 
 
 def _peer_summary(table: pd.DataFrame, months: int) -> pd.Series:

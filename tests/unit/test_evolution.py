@@ -12,11 +12,11 @@ from sklearn.metrics import adjusted_rand_score
 from cluster_core.clustering import DEFAULT_SMOOTHNESS, ClusterConfig, evolve
 from cluster_core.errors import DataError, ParameterError
 from cluster_core.features import FeatureConfig
-from cluster_core.history import NameStatus, walk
+from cluster_core.history import NameStatus
 from cluster_core.interpretation import profile_clusters
 from cluster_core.strategies import BacktestConfig, align_labels, diversified_picks
 from cluster_core.synthetic import null_market, regime_change_market
-from cluster_core.walkforward import STABILITY_COLUMNS, month_ends, own_fits, run_backtest, run_stability
+from cluster_core.walkforward import STABILITY_COLUMNS, monthly, run_backtest, run_stability
 
 SYMBOLS = [f"S{i:02d}" for i in range(12)]
 
@@ -226,12 +226,9 @@ def test_a_planted_regime_change_still_shows_within_two_months(seed):
     two month ends; seed 7 takes three, its own fit needing two (README, "Groups over time").
     """
     change = regime_change_market(seed)
-    features = FeatureConfig(lookback_days=30)
-    data = change.market.data
-    fits, _ = own_fits(data, month_ends(data, features, "test"), features, None, None, None, None)
-    published = walk(fits, DEFAULT_SMOOTHNESS)
-    dates = [m.date for m in fits]
-    own = change.months_to_regroup(dates, [m.fit.labels for m in fits])
+    published = monthly(change.market.data, FeatureConfig(lookback_days=30)).months
+    dates = [m.date for m in published]
+    own = change.months_to_regroup(dates, [m.own.fit.labels for m in published])
     shown = change.months_to_regroup(dates, [m.labels for m in published])
     assert own is not None and shown is not None and shown <= 2
     assert not any(change.regrouped(m.labels) for m in published if m.date < change.switch)
@@ -240,8 +237,6 @@ def test_a_planted_regime_change_still_shows_within_two_months(seed):
 @pytest.mark.parametrize("seed", [0, 5])
 def test_a_market_without_groups_stays_without_groups_month_after_month(seed):
     market = null_market(seed, n_symbols=120, days=240)
-    features = FeatureConfig(lookback_days=30)
-    fits, _ = own_fits(market.data, month_ends(market.data, features, "test"), features, None, None, None, None)
-    published = walk(fits, DEFAULT_SMOOTHNESS)
+    published = monthly(market.data, FeatureConfig(lookback_days=30)).months
     assert len(published) >= 6 and all(m.k == 1 for m in published)
     assert all(m.names[0] == "Whole market" for m in published)
