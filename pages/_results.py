@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -32,10 +31,7 @@ from cluster_core.pipeline import (
     run_features,
 )
 from cluster_core.reduction import Embedding, ReductionConfig
-from cluster_core.strategies import BacktestConfig, BacktestResult
-from cluster_core.walkforward import PeerHistory, StabilityResult, run_backtest, run_peer_history, run_stability
 
-T = TypeVar("T")
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
 _LAST_GOOD = "_last_good_data"
 
@@ -68,7 +64,6 @@ def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
 
 
 _YAHOO_CACHE = Memo(size=4, ttl=3600)
-_WALK_CACHE = Memo(size=16)  # walk-forward results: backtests and stability tables
 
 
 def _cached_yahoo(tickers: tuple[str, ...], days: int, nonce: int, _progress: Callable | None = None) -> YahooResult:
@@ -208,46 +203,3 @@ def stability(session: Session, result: ClusterResult) -> pd.Series:
     """Sub-sampling stability per cluster (cached)."""
     key = (session.data.fingerprint, session.features, session.universe, session.prep, session.clustering)
     return _cached_stability(*key, _prepared=result.prepared, _clustering=result.clustering)
-
-
-def backtest_result(session: Session, config: BacktestConfig) -> BacktestResult:
-    """Walk-forward result for the current settings (cached), with a progress bar while it runs."""
-    key = (session.data.fingerprint, session.features, session.universe, session.prep, session.clustering, config)
-    return _walk_forward(key, lambda progress: run_backtest(session.data, session.features, session.universe,
-                                                            session.prep, session.clustering, config,
-                                                            progress=progress))
-
-
-def stability_result(session: Session, smoothness: float, months: int) -> StabilityResult:
-    """Month-to-month stability of the published clusters (cached), with a progress bar while it runs."""
-    key = ("stability", session.data.fingerprint, session.features, session.universe, session.prep,
-           session.clustering, smoothness, months)
-    return _walk_forward(key, lambda progress: run_stability(session.data, session.features, session.universe,
-                                                             session.prep, session.clustering, months,
-                                                             progress=progress, smoothness=smoothness))
-
-
-def peer_history(session: Session, smoothness: float, z_threshold: float) -> PeerHistory:
-    """Peer laggards at every month end and the month after (cached), with a progress bar while it runs."""
-    key = ("peers", session.data.fingerprint, session.features, session.universe, session.prep, session.clustering,
-           smoothness, z_threshold)
-    return _walk_forward(key, lambda progress: run_peer_history(session.data, session.features, session.universe,
-                                                                session.prep, session.clustering, smoothness,
-                                                                z_threshold, progress=progress))
-
-
-def _walk_forward(key: tuple, compute: Callable[[Callable], T]) -> T:
-    bar = st.empty()
-
-    def progress(done: int, total: int, month: str, status: str) -> None:
-        bar.progress(done / total, text=f"Walk-forward: re-clustering at {month} ({done}/{total})")
-
-    try:
-        result = _WALK_CACHE.get(key, lambda: compute(progress))
-    except ClusterCoreError as exc:
-        bar.empty()
-        st.error(str(exc))
-        st.stop()
-        raise
-    bar.empty()
-    return result
