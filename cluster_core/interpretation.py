@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -189,10 +190,12 @@ def profile_clusters(
     mean_u, std_u = logged.mean(), logged.std(ddof=0).replace(0, np.nan)
     clusters = sorted(int(c) for c in labels.unique() if c >= 0)
     traits, z_rows = {}, {}
+    codes = labels.to_numpy()
+    raw_all = X.median()
     for c in clusters:
-        inside, outside = labels.index[labels == c], labels.index[(labels != c) & (labels >= 0)]
-        z_rows[c] = (logged.loc[inside].mean() - mean_u) / std_u
-        traits[c] = _traits(X, logged, inside, outside, std_u, share=len(inside) / int((labels >= 0).sum()))
+        inside, outside = codes == c, (codes != c) & (codes >= 0)
+        z_rows[c] = (logged[inside].mean() - mean_u) / std_u
+        traits[c] = _traits(X, logged, inside, outside, std_u, int(inside.sum()) / int((codes >= 0).sum()), raw_all)
     names, reasons = _assign_names(traits, keep_names or {})
     if (labels < 0).any():
         names[-1] = NOISE_NAME
@@ -209,14 +212,26 @@ _RATIO = (Feature.ANNUALIZED_VOL.value, Feature.DOWNSIDE_VOL.value, Feature.AVG_
           Feature.AMIHUD.value)
 
 
+def _median(values: np.ndarray, rows: np.ndarray, columns: pd.Index) -> pd.Series:
+    """Column medians of ``values[rows]`` skipping NaN (as pandas' ``median``), in a few numpy calls."""
+    block = values[rows]
+    if not np.isnan(block).any():
+        return pd.Series(np.median(block, axis=0) if len(block) else np.nan, index=columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column's median is NaN, as in pandas
+        return pd.Series(np.nanmedian(block, axis=0), index=columns)
+
+
 def _traits(
-    X: pd.DataFrame, logged: pd.DataFrame, inside: pd.Index, outside: pd.Index, std_u: pd.Series, share: float
+    X: pd.DataFrame, logged: pd.DataFrame, inside: np.ndarray, outside: np.ndarray, std_u: pd.Series, share: float,
+    raw_all: pd.Series,
 ) -> Traits:
-    med_in = logged.loc[inside].median()
-    med_out = logged.loc[outside].median() if len(outside) else med_in
+    """``inside`` / ``outside``: boolean row masks of the cluster and of the other clusters' members."""
+    raw, log = X.to_numpy(dtype=np.float64), logged.to_numpy(dtype=np.float64)
+    others = outside if outside.any() else inside
+    med_in, med_out = _median(log, inside, logged.columns), _median(log, others, logged.columns)
     contrast = ((med_in - med_out) / std_u).dropna()
-    raw_in, raw_out = X.loc[inside].median(), (X.loc[outside].median() if len(outside) else X.loc[inside].median())
-    raw_all = X.median()
+    raw_in, raw_out = _median(raw, inside, X.columns), _median(raw, others, X.columns)
     ratio = {f: float(raw_in[f] / raw_out[f]) for f in _RATIO if f in X and raw_out.get(f, 0) > 0}
     universe_ratio = {f: float(raw_in[f] / raw_all[f]) for f in _RATIO if f in X and raw_all.get(f, 0) > 0}
     diff = {f: float(med_in[f] - med_out[f]) for f in X.columns if f not in _RATIO}
@@ -302,13 +317,16 @@ def _table(
     confidence: pd.Series | None,
 ) -> pd.DataFrame:
     conf = (confidence if confidence is not None else pd.Series(np.nan, index=labels.index)).reindex(labels.index)
+    score = dict(zip(conf.index, conf.to_numpy(dtype=np.float64), strict=True))
+    codes = labels.to_numpy()
     rows = []
     for c in clusters:
-        members = sorted(labels.index[labels == c], key=lambda s: (-np.nan_to_num(conf[s], nan=1.0), s))
-        boundary = [s for s in members if conf[s] < BOUNDARY]
+        members = sorted(labels.index[codes == c], key=lambda s: (-np.nan_to_num(score[s], nan=1.0), s))
+        boundary = [s for s in members if score[s] < BOUNDARY]
         row = {"cluster": c, "name": names[c], "size": len(members), "reason": reasons[c],
-               "members": ", ".join(members), "confidence": float(conf[members].mean()),
+               "members": ", ".join(members), "confidence": float(np.nanmean([score[s] for s in members]))
+               if any(not np.isnan(score[s]) for s in members) else np.nan,
                "boundary": ", ".join(boundary)}
-        row.update(X.loc[members].mean().to_dict())
+        row.update(X[codes == c].mean().to_dict())
         rows.append(row)
     return pd.DataFrame(rows)
