@@ -150,7 +150,8 @@ def monthly(
     fcfg = features or FeatureConfig()
     dates = month_ends(data, fcfg, what)
     fits, notes = own_fits(data, dates, fcfg, universe, prep, clustering, progress)
-    return Monthly(dates, walk(fits, smoothness), tuple(notes), smoothness)
+    key = (data.fingerprint, fcfg, universe, prep, clustering, smoothness)
+    return _WALKS.get(key, lambda: Monthly(dates, walk(fits, smoothness), tuple(notes), smoothness))
 
 
 def month_ends(data: MarketData, features: FeatureConfig, what: str) -> list[pd.Timestamp]:
@@ -165,6 +166,7 @@ def month_ends(data: MarketData, features: FeatureConfig, what: str) -> list[pd.
 
 
 _MONTH_FITS = Memo(size=1024)  # a month end's own fit is the same for every strategy and smoothness
+_WALKS = Memo(size=64)  # a walk's published months are the same for every strategy and view
 
 
 def own_fits(

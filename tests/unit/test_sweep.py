@@ -1,0 +1,270 @@
+"""Parameter sweeps: a cell is the single run, Dask equals serial, bad grids fail before any work."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cluster_core import sweep as sweep_module
+from cluster_core.clustering import ClusterConfig, ClusterMethod
+from cluster_core.errors import DataError, ParameterError
+from cluster_core.features import FeatureConfig, PrepConfig, resolve_features
+from cluster_core.strategies import BacktestConfig, Strategy
+from cluster_core.sweep import (
+    AXES,
+    SWEEP_COLUMNS,
+    SweepBase,
+    SweepCell,
+    SweepGrid,
+    local_cluster,
+    parse_axis,
+    run_cell,
+    run_sweep,
+    sweep_pivot,
+)
+from cluster_core.walkforward import run_backtest
+from tests.conftest import ROOT
+
+# Eight months of the bundled hourly data: 6-7 month ends per lookback, a few seconds a group.
+GRID = SweepGrid(lookback_days=(30, 60), k=(3, None), features=("behaviour",), smoothness=(0.0, 0.6),
+                 strategy=(Strategy.DIVERSIFIED, Strategy.ROTATION))
+
+
+@pytest.fixture(scope="module")
+def recent(hourly):
+    return hourly.between(start="2023-05-01")
+
+
+@pytest.fixture(scope="module")
+def serial(recent):
+    return run_sweep(recent, GRID, serial=True)
+
+
+def test_a_sweep_cell_equals_the_single_run_with_the_same_settings(recent):
+    base = SweepBase(backtest=BacktestConfig(cost_bps=25.0, keep_top=0.25))
+    cell = SweepCell(60, None, "seed", 0.6, Strategy.DIVERSIFIED)
+    row = run_cell(recent, cell, base)
+    single = run_backtest(recent, FeatureConfig(lookback_days=60), None, PrepConfig(features=resolve_features("seed")),
+                          ClusterConfig(n_clusters=None),
+                          BacktestConfig(cost_bps=25.0, keep_top=0.25, smoothness=0.6,
+                                         strategy=Strategy.DIVERSIFIED)).metrics
+    assert row["cagr"] == single.loc["strategy", "CAGR"]
+    assert row["sharpe"] == single.loc["strategy", "sharpe"]
+    assert row["max_drawdown"] == single.loc["strategy", "max_drawdown"]
+    assert row["turnover"] == single.loc["strategy", "avg_turnover"]
+    assert row["cost_drag"] == single.loc["strategy", "cost_drag"]
+    assert row["btc_cagr"] == single.loc["BTC", "CAGR"]
+    assert row["beats_btc"] == (single.loc["strategy", "CAGR"] > single.loc["BTC", "CAGR"])
+    assert (row["lookback_days"], row["k"], row["features"], row["smoothness"], row["strategy"]) == \
+        (60, "auto", "seed", 0.6, "diversified")
+
+
+def test_the_serial_sweep_has_one_row_per_setting_in_grid_order(serial):
+    table = serial.table
+    assert serial.complete and serial.where == "serial"
+    assert list(table.columns) == list(SWEEP_COLUMNS)
+    assert len(table) == GRID.size == 16
+    expected = [(c.lookback_days, "auto" if c.k is None else str(c.k), c.features, c.smoothness, c.strategy.value)
+                for c in GRID.cells()]
+    assert list(table[list(AXES)].itertuples(index=False, name=None)) == expected
+    assert table["note"].eq("").all() and table["cagr"].notna().all()
+    # Smoothness and strategy act on the same monthly fits: the k chosen per month is the
+    # own fit's, so it does not depend on the strategy.
+    for _, same_fits in table.groupby(["lookback_days", "k", "smoothness"]):
+        assert same_fits["k_median"].nunique() == 1 and same_fits["ari_median"].nunique() == 1
+
+
+def test_the_sweep_on_a_two_worker_local_cluster_equals_the_serial_sweep_exactly(recent, serial):
+    local_cluster(2)
+    seen = []
+    distributed = run_sweep(recent, GRID, progress=lambda done, total, group, status: seen.append((done, total)))
+    assert distributed.complete and distributed.where == "LocalCluster (2 workers)"
+    pd.testing.assert_frame_equal(distributed.table, serial.table, check_exact=True)
+    assert [done for done, _ in seen] == [4, 8, 12, 16] and {total for _, total in seen} == {16}
+
+
+def test_cancelling_returns_the_settings_done_and_stops_the_rest(recent, serial):
+    result = run_sweep(recent, GRID, serial=True, cancelled=lambda: True)
+    assert not result.complete
+    assert len(result.table) == 4  # one group of four settings ran
+    merged = result.table.merge(serial.table, on=list(AXES), suffixes=("", "_all"))
+    assert len(merged) == 4 and (merged["cagr"] == merged["cagr_all"]).all()
+
+
+@pytest.mark.parametrize(("grid", "error", "message"), [
+    (SweepGrid(lookback_days=()), ParameterError, "lookback_days list is empty"),
+    (SweepGrid(features=("behaviour", "vibes")), ParameterError, "'vibes'"),
+    (SweepGrid(k=(4, 500)), ParameterError, "k=500 needs more than 500 symbols"),
+    (SweepGrid(k=(1,)), ParameterError, "`k` must be an int in [2"),
+    (SweepGrid(smoothness=(0.6, 0.95)), ParameterError, "smoothness"),
+    (SweepGrid(strategy=("diversified", "yolo")), ParameterError, "'yolo'"),
+    (SweepGrid(lookback_days=(90, 2000)), DataError, "2000-day lookback leaves fewer than 2 month ends"),
+    (SweepGrid(lookback_days=tuple(range(30, 100)), k=tuple(range(2, 20))), ParameterError, "at most 5000"),
+])
+def test_bad_grids_are_rejected_before_any_work_is_scheduled(hourly, monkeypatch, grid, error, message):
+    def no_work(*args, **kwargs):
+        raise AssertionError("work was scheduled for a bad grid")
+
+    monkeypatch.setattr(sweep_module, "local_cluster", no_work)
+    monkeypatch.setattr(sweep_module, "_run_group", no_work)
+    with pytest.raises(error) as caught:
+        run_sweep(hourly, grid)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_k_axis_is_refused_for_a_method_that_takes_no_k(hourly):
+    base = SweepBase(clustering=ClusterConfig(method=ClusterMethod.DBSCAN))
+    with pytest.raises(ParameterError, match="dbscan takes no k"):
+        run_sweep(hourly, SweepGrid(k=(4, 6)), base)
+    assert SweepGrid(k=(None,)).validated(hourly, base).k == (None,)
+
+
+def test_duplicate_values_are_run_once(hourly):
+    grid = SweepGrid(lookback_days=(90, 90, 30), k=(4, 4.0, None), smoothness=(0.6, 0.6))
+    checked = grid.validated(hourly, SweepBase())
+    assert checked.lookback_days == (90, 30) and checked.k == (4, None) and checked.smoothness == (0.6,)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(2, 30), min_size=1, max_size=6), st.booleans())
+def test_parse_axis_reads_back_what_was_written(ks, auto):
+    values = tuple(ks) + ((None,) if auto else ())
+    text = ",".join("auto" if k is None else str(k) for k in values)
+    assert parse_axis("k", text) == values
+
+
+@pytest.mark.parametrize(("axis", "text"), [("k", "4,six"), ("lookback_days", ""), ("smoothness", "0.5,x")])
+def test_parse_axis_rejects_junk_with_one_line(axis, text):
+    with pytest.raises(ParameterError) as caught:
+        parse_axis(axis, text)
+    assert axis in str(caught.value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from([30, 60, 90, 180]), min_size=1, max_size=4, unique=True),
+       st.lists(st.sampled_from([3, 4, 6, None]), min_size=1, max_size=4, unique=True),
+       st.lists(st.sampled_from([0.0, 0.3, 0.6, 0.9]), min_size=1, max_size=4, unique=True))
+def test_cells_are_every_combination_once(lookbacks, ks, smooth):
+    grid = SweepGrid(lookback_days=tuple(lookbacks), k=tuple(ks), smoothness=tuple(smooth))
+    cells = grid.cells()
+    assert len(cells) == len(set(cells)) == grid.size == len(lookbacks) * len(ks) * len(smooth) * 3 * 2
+    assert {c.k for c in cells} == set(ks)
+
+
+def _toy_table() -> pd.DataFrame:
+    cells = SweepGrid(lookback_days=(30, 90), k=(4, None), features=("behaviour",), smoothness=(0.0, 0.6)).cells()
+    rng = np.random.default_rng(3)
+    rows = [{"lookback_days": c.lookback_days, "k": "auto" if c.k is None else str(c.k), "features": c.features,
+             "smoothness": c.smoothness, "strategy": c.strategy.value, "cagr": rng.normal(),
+             "beats_btc": bool(rng.random() > 0.5)} for c in cells]
+    return pd.DataFrame(rows)
+
+
+def test_sweep_pivot_averages_the_other_axes_or_holds_them_fixed():
+    table = _toy_table()
+    averaged = sweep_pivot(table, "cagr", "lookback_days", "k")
+    assert list(averaged.columns) == [30, 90] and list(averaged.index) == ["4", "auto"]
+    by_hand = table[(table["k"] == "auto") & (table["lookback_days"] == 90)]["cagr"].mean()
+    assert averaged.loc["auto", 90] == pytest.approx(by_hand)
+    fixed = sweep_pivot(table, "cagr", "lookback_days", "k", {"smoothness": 0.6, "strategy": "rotation"})
+    one = table[(table["k"] == "4") & (table["lookback_days"] == 30) & (table["smoothness"] == 0.6)
+                & (table["strategy"] == "rotation")]
+    assert fixed.loc["4", 30] == one["cagr"].iloc[0]
+    share = sweep_pivot(table, "beats_btc", "smoothness", "strategy")
+    assert ((share >= 0) & (share <= 1)).all().all()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("nope", "k", "lookback_days"), "Unknown metric"),
+    (("cagr", "k", "k"), "two different axes"),
+    (("cagr", "k", "lookback_days", {"smoothness": 0.3}), "No setting in the sweep has smoothness = 0.3"),
+])
+def test_sweep_pivot_bad_requests(args, message):
+    with pytest.raises(ParameterError, match=message):
+        sweep_pivot(_toy_table(), *args)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_falls_back_to_the_local_cluster_with_a_note(recent, serial):
+    grid = SweepGrid(lookback_days=(30,), k=(3,), features=("behaviour",), smoothness=(0.0,),
+                     strategy=(Strategy.DIVERSIFIED,))
+    result = run_sweep(recent, grid, scheduler=f"tcp://127.0.0.1:{_free_port()}")
+    assert result.where.startswith("LocalCluster")
+    assert len(result.notes) == 1 and "No Dask scheduler reachable at tcp://127.0.0.1:" in result.notes[0]
+    expected = serial.table[(serial.table["lookback_days"] == 30) & (serial.table["k"] == "3")
+                            & (serial.table["smoothness"] == 0.0) & (serial.table["strategy"] == "diversified")]
+    pd.testing.assert_frame_equal(result.table, expected.reset_index(drop=True), check_exact=True)
+
+
+def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, serial, tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    bin_dir = os.path.dirname(sys.executable)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    logs = [open(tmp_path / name, "w") for name in ("scheduler.log", "worker.log")]  # noqa: SIM115
+    scheduler = subprocess.Popen([os.path.join(bin_dir, "dask"), "scheduler", "--host", "127.0.0.1", "--port",
+                                  str(port), "--no-dashboard"], env=env, stdout=logs[0], stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([os.path.join(bin_dir, "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                               "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=tmp_path, stdout=logs[1],
+                              stderr=subprocess.STDOUT)
+    try:
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+        result = run_sweep(recent, GRID, scheduler=address)
+        assert result.where == f"{address} (1 workers)" and result.notes == ()
+        pd.testing.assert_frame_equal(result.table, serial.table, check_exact=True)
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+        for process in (worker, scheduler):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
+
+
+def test_cli_sweep_writes_the_table_and_reports_progress(tmp_path):
+    out = tmp_path / "sweep.csv"
+    done = subprocess.run([sys.executable, "-m", "cluster_core", "sweep", "--data", "sample", "--lookback-days", "90",
+                           "--k", "4", "--features", "behaviour", "--smoothness", "0,0.6", "--serial",
+                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == list(SWEEP_COLUMNS) and len(table) == 4
+    assert set(table["strategy"]) == {"diversified", "rotation"} and set(table["smoothness"]) == {0.0, 0.6}
+    assert "4/4 settings" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout.startswith("wrote 4 settings") and "on serial" in done.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--k", "4,zz"), "k list must hold numbers or auto"),
+    (("--features", "behaviour,vibes"), "'vibes'"),
+    (("--k", "4,400"), "k=400 needs more than 400 symbols"),
+    (("--lookback-days", "90,2000"), "2000-day lookback"),
+    (("--strategy", ","), "strategy list is empty"),
+    (("--method", "dbscan"), "dbscan takes no k"),
+])
+def test_cli_sweep_bad_grids_give_one_line_before_any_work(tmp_path, args, message):
+    from tests.unit.test_cli import assert_one_line_error
+
+    done = subprocess.run([sys.executable, "-m", "cluster_core", "sweep", "--data", "sample", *args,
+                           "--out", str(tmp_path / "s.csv")], capture_output=True, text=True, cwd=ROOT)
+    assert_one_line_error(done, message)
+    assert not (tmp_path / "s.csv").exists()
