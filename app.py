@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/backtest.py", title="Backtest", icon=":material/trending_up:", url_path="backtest"),
     st.Page("pages/peers.py", title="Peers", icon=":material/group:", url_path="peers"),
     st.Page("pages/stability.py", title="Stability", icon=":material/timeline:", url_path="stability"),
+    st.Page("pages/robustness.py", title="Robustness", icon=":material/grid_on:", url_path="robustness"),
     st.Page("pages/features.py", title="Features", icon=":material/tune:", url_path="features"),
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]

@@ -41,12 +41,25 @@ class Memo:
                 self._items.move_to_end(key)
                 return hit[1]  # type: ignore[return-value]
         value = compute()
+        self.put(key, value)
+        return value
+
+    def peek(self, key: Hashable) -> object | None:
+        """Return the kept value for ``key`` (``None`` when there is none), computing nothing."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or (self.ttl is not None and time.monotonic() - hit[0] >= self.ttl):
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: Hashable, value: object) -> None:
+        """Keep ``value`` for ``key`` (a result computed elsewhere, e.g. step by step)."""
         with self._lock:
             self._items[key] = (time.monotonic(), value)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return value
 
     def __len__(self) -> int:
         return len(self._items)

@@ -19,8 +19,10 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
@@ -41,6 +43,8 @@ from cluster_core.walkforward import monthly, run_backtest
 
 __all__ = [
     "AXES",
+    "AXIS_LABELS",
+    "METRIC_INFO",
     "MAX_CELLS",
     "SWEEP_COLUMNS",
     "SweepBase",
@@ -48,6 +52,7 @@ __all__ = [
     "SweepGrid",
     "SweepResult",
     "SweepStep",
+    "MetricInfo",
     "local_cluster",
     "parse_axis",
     "run_cell",
@@ -61,6 +66,33 @@ METRICS = ("cagr", "sharpe", "max_drawdown", "volatility", "turnover", "cost_dra
            "silhouette_mean", "k_median", "btc_cagr", "equal_weight_cagr", "excess_vs_btc", "beats_btc",
            "beats_equal_weight", "months", "cash_months")
 SWEEP_COLUMNS = (*AXES, *METRICS, "start", "end", "note")
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How a sweep metric reads: its label, whether it is a share, and which way is better."""
+
+    label: str
+    percent: bool
+    higher_is_better: bool | None
+
+
+METRIC_INFO = {
+    "cagr": MetricInfo("CAGR", True, True),
+    "excess_vs_btc": MetricInfo("CAGR minus BTC's", True, True),
+    "sharpe": MetricInfo("Sharpe", False, True),
+    "max_drawdown": MetricInfo("Max drawdown", True, True),
+    "volatility": MetricInfo("Volatility", True, False),
+    "turnover": MetricInfo("Turnover / month", True, False),
+    "cost_drag": MetricInfo("Cost drag / year", True, False),
+    "ari_median": MetricInfo("Month-to-month ARI (median)", False, True),
+    "silhouette_mean": MetricInfo("Silhouette (mean)", False, True),
+    "k_median": MetricInfo("k chosen (median)", False, None),
+    "beats_btc": MetricInfo("Share beating BTC", True, True),
+    "beats_equal_weight": MetricInfo("Share beating equal weight", True, True),
+}
+AXIS_LABELS = {"lookback_days": "Lookback (days)", "k": "k", "features": "Feature preset",
+               "smoothness": "Smoothness", "strategy": "Strategy"}
 MAX_CELLS = 5000
 
 
@@ -307,12 +339,15 @@ def sweep_steps(
     *,
     scheduler: str | None = None,
     serial: bool = False,
+    heartbeat: float | None = None,
 ) -> Iterator[SweepStep]:
     """Run a sweep and yield a :class:`SweepStep` after every finished group of settings.
 
-    Closing the generator (or an exception in the loop that drives it) cancels the tasks
-    still queued, so a user's cancel stops the work. The grid is validated before any
-    work is scheduled.
+    With ``heartbeat`` (seconds; Dask only) a step with nothing new is also yielded when
+    that long passes without a group finishing, so a UI can react to its user. Closing
+    the generator (or an exception in the loop that drives it) cancels the tasks still
+    queued, so a user's cancel stops the work. The grid is validated before any work is
+    scheduled.
     """
     base = base or SweepBase()
     grid = grid.validated(data, base)
@@ -329,10 +364,21 @@ def sweep_steps(
     with _client(scheduler) as (client, where, notes):
         shared = client.scatter(data, broadcast=True, hash=False)
         futures = {client.submit(_run_group, shared, group, base, pure=False): group for group in groups}
+        completed, last, beat = as_completed(futures, loop=client.loop), "", time.monotonic()
         try:
-            for future in as_completed(futures, loop=client.loop):
-                rows.extend(future.result())
-                yield SweepStep(len(rows), grid.size, tuple(rows), _group_label(futures[future]), where, notes)
+            while not completed.is_empty():
+                batch = completed.next_batch(block=heartbeat is None)
+                if not batch:  # nothing finished yet: a heartbeat now and then, so whoever drives this can stop it
+                    if time.monotonic() - beat >= heartbeat:
+                        beat = time.monotonic()
+                        yield SweepStep(len(rows), grid.size, tuple(rows), last, where, notes)
+                    time.sleep(0.05)
+                    continue
+                for future in sorted(batch, key=lambda f: groups.index(futures[f])):
+                    rows.extend(future.result())
+                    last = _group_label(futures[future])
+                beat = time.monotonic()
+                yield SweepStep(len(rows), grid.size, tuple(rows), last, where, notes)
         finally:
             client.cancel(list(futures))
 
@@ -410,19 +456,43 @@ def local_cluster(n_workers: int | None = None) -> object:
     own fit cache that later sweeps reuse. ``n_workers`` other than the running cluster's
     starts a new one (the old one is closed).
     """
+    import dask
     from distributed import LocalCluster
 
     wanted = n_workers or os.cpu_count() or 1
     with _LOCAL_LOCK:
         cluster = _LOCAL.get("cluster")
-        if cluster is not None and (_LOCAL.get("n") != wanted or cluster.status.name != "running"):
+        if cluster is not None and (_LOCAL.get("n") != wanted or cluster.status.name != "running"
+                                    or len(cluster.scheduler_info.get("workers", {})) != wanted):
             cluster.close()
             cluster = None
         if cluster is None:
-            cluster = LocalCluster(n_workers=wanted, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=40)
+            # Worker processes come from a fork server: started once (from a clean interpreter,
+            # not from this process with its threads), and not re-running this process's
+            # __main__ file, which under Streamlit is a page script.
+            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+            with _neutral_main():
+                cluster = LocalCluster(n_workers=wanted, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
             _LOCAL.update(cluster=cluster, n=wanted)
         return cluster
+
+
+@contextmanager
+def _neutral_main() -> Iterator[None]:
+    """Hide ``__main__``'s file while worker processes start, so they do not import it again.
+
+    Python's ``spawn`` and ``forkserver`` start methods re-import the parent's main
+    module; Streamlit sets that to the page script running, and a script without a
+    ``__name__`` guard (a notebook-style one) would run again in every worker.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 @contextmanager

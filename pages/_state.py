@@ -17,6 +17,7 @@ from cluster_core.data import DEFAULT_YAHOO_TICKERS, DataSource
 from cluster_core.features import DEFAULT_FEATURES, Feature, FeaturePreset, Flag, MarketMode, Scaling
 from cluster_core.reduction import Reduction
 from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
+from cluster_core.sweep import AXES, METRIC_INFO
 
 _STORE = "_persisted"
 _URL_LOADED = "_url_loaded"
@@ -76,6 +77,35 @@ MODE_LABELS = {
 
 PEER_VIEWS = ("This window", "Month by month")
 
+# The Robustness page's grid: options offered and the default (the 360-setting grid).
+SWEEP_LOOKBACKS = (14, 30, 60, 90, 120, 180, 270, 365)
+SWEEP_KS = (*(str(k) for k in range(2, 13)), "auto")
+SWEEP_SMOOTHNESS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
+SWEEP_OTHERS = ("Average over the other axes", "Hold the other axes at the sidebar setting")
+
+
+def _list_of(kind: Callable[[str], object], allowed: tuple) -> Callable[[str], list]:
+    def parse(text: str) -> list:
+        values = [kind(part) for part in text.split(",") if part]
+        if not values or any(v not in allowed for v in values):
+            raise ValueError(text)
+        return values
+
+    return parse
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(text)
+        return text
+
+    return parse
+
+
+def _join(values: object) -> str:
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)  # type: ignore[union-attr]
+
 PARAMS = (
     Param("data.source", "source", DataSource.SAMPLE_HOURLY.value, lambda t: DataSource(t).value),
     Param("data.tickers", "tickers", ", ".join(DEFAULT_YAHOO_TICKERS), str),
@@ -115,6 +145,18 @@ PARAMS = (
     Param("act.months", "months", 12, _clamp_int(2, 240)),
     Param("peers.view", "peerview", PEER_VIEWS[0], lambda t: t if t in PEER_VIEWS else PEER_VIEWS[0]),
     Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
+    Param("robust.lookbacks", "rlook", [30, 60, 90, 180], _list_of(int, SWEEP_LOOKBACKS), _join),
+    Param("robust.ks", "rk", ["4", "6", "8", "10", "auto"], _list_of(str, SWEEP_KS), _join),
+    Param("robust.presets", "rfeat", [p.value for p in FeaturePreset],
+          _list_of(str, tuple(p.value for p in FeaturePreset)), _join),
+    Param("robust.smoothness", "rsmooth", [0.0, 0.6, 0.9], _list_of(float, SWEEP_SMOOTHNESS), _join),
+    Param("robust.strategies", "rstrat", [s.value for s in Strategy],
+          _list_of(str, tuple(s.value for s in Strategy)), _join),
+    Param("robust.metric", "rmetric", "cagr", _one_of(tuple(METRIC_INFO))),
+    Param("robust.x", "rx", "lookback_days", _one_of(AXES)),
+    Param("robust.y", "ry", "k", _one_of(AXES)),
+    Param("robust.others", "rothers", SWEEP_OTHERS[0], lambda t: t if t in SWEEP_OTHERS else SWEEP_OTHERS[0]),
+    Param("robust.by", "rby", "strategy", _one_of(AXES)),
 )
 PRESET_LABELS = {
     FeaturePreset.BEHAVIOUR.value: "Behaviour (persistent risk, liquidity)",

@@ -19,6 +19,7 @@ from cluster_core.charts._strategies import (
     plot_turnover,
 )
 from cluster_core.charts._style import PALETTE, cluster_colour
+from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
 
 __all__ = [
     "PALETTE",
@@ -39,6 +40,8 @@ __all__ = [
     "plot_prices",
     "plot_profile_heatmap",
     "plot_silhouette",
+    "plot_sweep_heatmap",
+    "plot_sweep_spread",
     "plot_tradeoff",
     "plot_turnover",
 ]

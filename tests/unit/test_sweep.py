@@ -268,3 +268,28 @@ def test_cli_sweep_bad_grids_give_one_line_before_any_work(tmp_path, args, messa
                            "--out", str(tmp_path / "s.csv")], capture_output=True, text=True, cwd=ROOT)
     assert_one_line_error(done, message)
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_sweep_charts_show_the_pivot_and_outline_the_sidebar_setting():
+    from cluster_core.charts import plot_sweep_heatmap, plot_sweep_spread
+
+    table = _toy_table().assign(btc_cagr=0.1, equal_weight_cagr=-0.05)
+    pivot = sweep_pivot(table, "cagr", "lookback_days", "k")
+    fig = plot_sweep_heatmap(pivot, "cagr", "lookback_days", "k", current=(90, "auto"))
+    heat = fig.data[0]
+    assert np.allclose(np.asarray(heat.z, dtype=float), pivot.to_numpy())
+    assert list(fig.layout.xaxis.ticktext) == ["30 d", "90 d"] and list(fig.layout.yaxis.ticktext) == ["4", "auto"]
+    (outline,) = fig.layout.shapes
+    assert (outline.x0, outline.x1, outline.y0, outline.y1) == (0.5, 1.5, 0.5, 1.5)
+    assert heat.zmid == 0 and heat.text[0][0] == f"{pivot.iloc[0, 0]:.0%}"
+    assert not plot_sweep_heatmap(pivot, "cagr", "lookback_days", "k", current=(45, "auto")).layout.shapes
+    cost = plot_sweep_heatmap(sweep_pivot(table.assign(turnover=0.5), "turnover", "k", "smoothness"), "turnover",
+                              "k", "smoothness")
+    assert cost.data[0].colorscale[0][1] != heat.colorscale[0][1]  # lower is better: the scale flips
+
+    spread = plot_sweep_spread(table, "cagr", by="strategy", current=3)
+    boxes = [t for t in spread.data if t.type == "box"]
+    assert [b.name for b in boxes] == ["diversified", "rotation"] and sum(len(b.y) for b in boxes) == len(table)
+    assert {round(s.y0, 6) for s in spread.layout.shapes} == {0.1, -0.05}
+    star = spread.data[-1]
+    assert star.marker.symbol == "star" and star.y[0] == table["cagr"].iloc[3]

@@ -1,0 +1,54 @@
+"""AppTest of the Robustness page: a small sweep on the local Dask cluster, cached per server."""
+
+from __future__ import annotations
+
+from cluster_core.sweep import SWEEP_COLUMNS
+from tests.ui.conftest import frame_with, page
+
+# Two lookbacks x (k=4, auto) x behaviour x smoothness 0.6 x two strategies = 8 settings.
+SMALL = {"rlook": "60,90", "rk": "4,auto", "rfeat": "behaviour", "rsmooth": "0.6", "autok": "1", "map": "pca"}
+
+
+def _open(**params: str):
+    at = page("robustness.py")
+    at.query_params.update({**SMALL, **params})
+    return at.run()
+
+
+def test_the_page_runs_the_sweep_on_dask_and_shows_heatmap_spread_and_table():
+    at = _open()
+    assert not at.exception and not at.error
+    assert "Run the sweep: 8 settings" in [b.label for b in at.button]
+    assert any("Press **Run the sweep**" in i.value for i in at.info)
+    at.button(key="robust.run").click().run()
+    assert not at.exception and not at.error
+    table = frame_with(at, "lookback_days", "k", "cagr", "ari_median")
+    assert list(table.columns) == list(SWEEP_COLUMNS) and len(table) == 8
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Settings"].value == "8"
+    assert metrics["Beat BTC"].value == f"{table['beats_btc'].mean():.0%}"
+    # The sidebar's setting (90 days, automatic k, behaviour, 0.6, diversified) is on the grid.
+    mine = table[(table["lookback_days"] == 90) & (table["k"] == "auto") & (table["strategy"] == "diversified")]
+    assert metrics["Sidebar setting"].value == f"{mine['cagr'].iloc[0]:.1%}"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    assert any(b.label == "Download sweep CSV" for b in at.get("download_button"))
+
+    at.selectbox(key="robust.metric").set_value("ari_median").run()
+    at.radio(key="robust.others").set_value("Hold the other axes at the sidebar setting").run()
+    assert not at.exception and not at.error
+    assert at.query_params["rmetric"] in ("ari_median", ["ari_median"])
+
+    again = _open()  # another session, same data and grid: the server's result, no run needed
+    assert not again.exception and len(frame_with(again, "lookback_days", "k", "cagr")) == 8
+    assert not any("Press **Run the sweep**" in i.value for i in again.info)
+
+
+def test_a_bad_grid_is_explained_not_run():
+    at = _open()
+    at.multiselect(key="robust.lookbacks").set_value([]).run()
+    assert not at.exception
+    assert any("lookback_days list is empty" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label.startswith("Run the sweep")]
+    at = _open(method="dbscan", rk="4,6")
+    assert not at.exception and any("dbscan takes no k" in e.value for e in at.error)
