@@ -8,7 +8,7 @@ import sys
 
 from benchmarks._harness import render
 
-SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest", "bench_trust"]
+SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest", "bench_trust", "bench_sweep"]
 
 
 def main(argv: list[str]) -> int:

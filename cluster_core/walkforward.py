@@ -40,6 +40,7 @@ __all__ = [
     "PeerHistory",
     "StabilityResult",
     "Monthly",
+    "clear_caches",
     "fit_as_of",
     "month_ends",
     "monthly",
@@ -167,6 +168,12 @@ def month_ends(data: MarketData, features: FeatureConfig, what: str) -> list[pd.
 
 _MONTH_FITS = Memo(size=1024)  # a month end's own fit is the same for every strategy and smoothness
 _WALKS = Memo(size=64)  # a walk's published months are the same for every strategy and view
+
+
+def clear_caches() -> None:
+    """Forget the cached monthly fits and walks (benchmarks measure from scratch)."""
+    _MONTH_FITS.clear()
+    _WALKS.clear()
 
 
 def own_fits(
