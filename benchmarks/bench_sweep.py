@@ -48,8 +48,9 @@ def _worker_rss_mb(cluster) -> float:
 
 
 def _distributed(data, grid, workers: int) -> tuple[float, float, object, float]:
+    local_cluster(workers).close()  # a fresh cluster: its workers' fit caches are empty
     start = time.perf_counter()
-    cluster = local_cluster(workers)  # a fresh cluster: its workers' caches are empty
+    cluster = local_cluster(workers)
     startup = time.perf_counter() - start
     start = time.perf_counter()
     result = run_sweep(data, grid)

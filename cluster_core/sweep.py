@@ -375,12 +375,29 @@ def sweep_steps(
                     time.sleep(0.05)
                     continue
                 for future in sorted(batch, key=lambda f: groups.index(futures[f])):
-                    rows.extend(future.result())
+                    rows.extend(_result(future, where))
                     last = _group_label(futures[future])
                 beat = time.monotonic()
                 yield SweepStep(len(rows), grid.size, tuple(rows), last, where, notes)
         finally:
             client.cancel(list(futures))
+
+
+def _result(future: object, where: str) -> list[dict[str, object]]:
+    """Return a task's rows; the cluster failing under it (a worker lost, a scheduler gone) is one clear error."""
+    from concurrent.futures import CancelledError
+
+    from distributed.scheduler import KilledWorker
+
+    try:
+        return future.result()  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise ClusterCoreError(f"The Dask workers of {where} cannot import the engine ({exc}); install this project "
+                               "on them, or leave the scheduler blank to use this machine.") from None
+    except (OSError, TimeoutError, KilledWorker, CancelledError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ClusterCoreError(f"The Dask cluster ({where}) failed during the sweep: {type(exc).__name__}: "
+                               f"{reason}. Run it again.") from None
 
 
 def _group_order(cell: SweepCell, grid: SweepGrid) -> tuple[int, ...]:
@@ -454,16 +471,16 @@ def local_cluster(n_workers: int | None = None) -> object:
 
     Workers are processes (the walk-forward holds the GIL in pandas code), each with its
     own fit cache that later sweeps reuse. ``n_workers`` other than the running cluster's
-    starts a new one (the old one is closed).
+    starts a new one (the old one is closed); ``None`` keeps the running one, whatever its
+    size, or starts one worker per core.
     """
     import dask
     from distributed import LocalCluster
 
-    wanted = n_workers or os.cpu_count() or 1
     with _LOCAL_LOCK:
         cluster = _LOCAL.get("cluster")
-        if cluster is not None and (_LOCAL.get("n") != wanted or cluster.status.name != "running"
-                                    or len(cluster.scheduler_info.get("workers", {})) != wanted):
+        wanted = n_workers or (_LOCAL.get("n") if cluster is not None else None) or os.cpu_count() or 1
+        if cluster is not None and (_LOCAL.get("n") != wanted or cluster.status.name != "running"):
             cluster.close()
             cluster = None
         if cluster is None:

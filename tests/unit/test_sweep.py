@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from cluster_core import sweep as sweep_module
 from cluster_core.clustering import ClusterConfig, ClusterMethod
-from cluster_core.errors import DataError, ParameterError
+from cluster_core.errors import ClusterCoreError, DataError, ParameterError
 from cluster_core.features import FeatureConfig, PrepConfig, resolve_features
 from cluster_core.strategies import BacktestConfig, Strategy
 from cluster_core.sweep import (
@@ -29,6 +30,7 @@ from cluster_core.sweep import (
     run_cell,
     run_sweep,
     sweep_pivot,
+    sweep_steps,
 )
 from cluster_core.walkforward import run_backtest
 from tests.conftest import ROOT
@@ -209,7 +211,9 @@ def test_an_unreachable_scheduler_falls_back_to_the_local_cluster_with_a_note(re
     pd.testing.assert_frame_equal(result.table, expected.reset_index(drop=True), check_exact=True)
 
 
-def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, serial, tmp_path):
+@contextmanager
+def _dask_processes(tmp_path):
+    """``dask scheduler`` and one ``dask worker`` started as subprocesses on a free port, as a user would."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     bin_dir = os.path.dirname(sys.executable)
@@ -225,9 +229,7 @@ def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, se
 
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(1, timeout=60)
-        result = run_sweep(recent, GRID, scheduler=address)
-        assert result.where == f"{address} (1 workers)" and result.notes == ()
-        pd.testing.assert_frame_equal(result.table, serial.table, check_exact=True)
+        yield address, scheduler
     finally:
         for process in (worker, scheduler):
             process.terminate()
@@ -238,6 +240,23 @@ def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, se
                 process.kill()
         for log in logs:
             log.close()
+
+
+def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, serial, tmp_path):
+    with _dask_processes(tmp_path) as (address, _):
+        result = run_sweep(recent, GRID, scheduler=address)
+    assert result.where == f"{address} (1 workers)" and result.notes == ()
+    pd.testing.assert_frame_equal(result.table, serial.table, check_exact=True)
+
+
+def test_a_scheduler_that_dies_during_the_sweep_gives_one_clear_error(recent, tmp_path):
+    with _dask_processes(tmp_path) as (address, scheduler):
+        steps = sweep_steps(recent, GRID, scheduler=address, heartbeat=0.2)
+        with pytest.raises(ClusterCoreError, match="failed during the sweep") as caught:
+            for step in steps:
+                if step.done == 0 and scheduler.poll() is None:
+                    scheduler.kill()
+        assert "\n" not in str(caught.value)
 
 
 def test_cli_sweep_writes_the_table_and_reports_progress(tmp_path):
