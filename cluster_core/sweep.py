@@ -489,8 +489,11 @@ def local_cluster(n_workers: int | None = None) -> object:
             # __main__ file, which under Streamlit is a page script.
             dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
             with _neutral_main():
-                cluster = LocalCluster(n_workers=wanted, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                # The scheduler's HTTP routes on a free loopback port, no dashboard: nothing is
+                # exposed beyond this machine, and no clash with a user's own Dask on :8787.
+                cluster = LocalCluster(n_workers=wanted, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                       silence_logs=40)
             _LOCAL.update(cluster=cluster, n=wanted)
         return cluster
 
