@@ -36,3 +36,42 @@ def synthetic_market(n_symbols: int, days: int = 730, seed: int = 0, gaps: bool 
         volume_usd=pd.DataFrame(volume.T, index=index, columns=symbols.copy(), copy=False),
         source=f"synthetic {n_symbols} symbols",
     )
+
+
+def write_partitioned(data: MarketData, path, by: str = "month") -> int:
+    """Write ``data`` as a Hive-partitioned Parquet dataset in the long format; return its size in bytes.
+
+    ``by="month"``: folders ``month=2022-01/``; ``by="symbol"``: folders ``symbol=BTC/``
+    (the symbol is then only in the folder name, as partitioned exports do).
+    """
+    import pathlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = pathlib.Path(path)
+    index = data.close.index
+    symbols = list(data.symbols)
+    if by == "month":
+        months = index.tz_convert(None).to_period("M")
+        for month in months.unique():
+            rows = np.flatnonzero(months == month)
+            block_close = data.close.to_numpy()[rows]  # bars x symbols
+            block_volume = data.volume_usd.to_numpy()[rows]
+            table = pa.table({
+                "timestamp": pa.array(np.repeat(index[rows].to_numpy(), len(symbols)), pa.timestamp("ns", "UTC")),
+                "symbol": pa.DictionaryArray.from_arrays(
+                    np.tile(np.arange(len(symbols), dtype=np.int32), len(rows)), pa.array(symbols)),
+                "close": block_close.reshape(-1), "volume_usd": block_volume.reshape(-1),
+            })
+            folder = root / f"month={month}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, folder / "part-0.parquet", row_group_size=1_000_000)
+    else:
+        for j, symbol in enumerate(symbols):
+            table = pa.table({"timestamp": pa.array(index.to_numpy(), pa.timestamp("ns", "UTC")),
+                              "close": data.close.to_numpy()[:, j], "volume_usd": data.volume_usd.to_numpy()[:, j]})
+            folder = root / f"symbol={symbol}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, folder / "part-0.parquet")
+    return sum(f.stat().st_size for f in root.rglob("*.parquet"))

@@ -38,13 +38,22 @@ from cluster_core.walkforward import run_backtest, run_stability
 __all__ = ["main"]
 
 
-def _load(spec: str) -> MarketData:
-    """``sample`` / ``sample-hourly`` / ``sample-daily`` or a file path."""
+DATA_HELP = "a CSV/Parquet file, a folder of Parquet files, or sample (hourly) / sample-daily"
+WINDOW_MARGIN_DAYS = 2  # bars read before a window: a return's previous close, and slack
+
+
+def _load(spec: str, until: pd.Timestamp | None = None, lookback_days: int | None = None) -> MarketData:
+    """``sample`` / ``sample-hourly`` / ``sample-daily``, a file path or a folder of Parquet files.
+
+    With ``lookback_days`` (one window: ``features``, ``cluster``), a Parquet source is read
+    only over that window up to ``until`` (or its last bar), plus a small margin.
+    """
     if spec in {"sample", DataSource.SAMPLE_HOURLY.value}:
         return load_sample(SampleName.HOURLY)
     if spec == DataSource.SAMPLE_DAILY.value:
         return load_sample(SampleName.DAILY)
-    return load_file(spec)
+    days = None if lookback_days is None else lookback_days + WINDOW_MARGIN_DAYS
+    return load_file(spec, until=until, last_days=days)
 
 
 def _as_of(text: str | None) -> pd.Timestamp | None:
@@ -64,10 +73,11 @@ def _write(table: pd.DataFrame, out: str) -> None:
 
 
 def _features(args: argparse.Namespace) -> str:
-    data = _load(args.data)
+    as_of = _as_of(args.as_of)
+    data = _load(args.data, as_of, args.lookback_days)
     config = FeatureConfig(
         lookback_days=args.lookback_days,
-        as_of=_as_of(args.as_of),
+        as_of=as_of,
         benchmark=args.benchmark,
         min_coverage=args.min_coverage,
         market_mode=args.market_mode,
@@ -111,9 +121,10 @@ def _feature_list(text: str) -> tuple[str, ...]:
 
 
 def _cluster(args: argparse.Namespace) -> str:
-    data = _load(args.data)
+    as_of = _as_of(args.as_of)
+    data = _load(args.data, as_of, args.lookback_days)
     features = FeatureConfig(
-        lookback_days=args.lookback_days, as_of=_as_of(args.as_of), benchmark=args.benchmark,
+        lookback_days=args.lookback_days, as_of=as_of, benchmark=args.benchmark,
         min_coverage=args.min_coverage, market_mode=args.market_mode,
     )
     universe = UniverseConfig(tuple(Flag(f) for f in args.exclude))
@@ -236,7 +247,7 @@ def _sweep(args: argparse.Namespace) -> str:
 
 
 def _add_common(parser: argparse.ArgumentParser, as_of: bool = True) -> None:
-    parser.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
+    parser.add_argument("--data", required=True, help=DATA_HELP)
     parser.add_argument("--lookback-days", type=int, default=90, help="window length in days (default 90)")
     if as_of:
         parser.add_argument("--as-of", default=None, help="end of the window (default: last bar)")
@@ -284,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     clusters.set_defaults(run=_cluster)
 
     backtest = sub.add_parser("backtest", help="monthly walk-forward with re-clustering -> CSV")
-    backtest.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
+    backtest.add_argument("--data", required=True, help=DATA_HELP)
     backtest.add_argument("--strategy", default="diversified", choices=[s.value for s in Strategy])
     backtest.add_argument("--rebalance", default="monthly", choices=["monthly"], help="rebalance frequency")
     backtest.add_argument("--lookback-days", type=int, default=90)
@@ -327,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     stability.set_defaults(run=_stability)
 
     sweep = sub.add_parser("sweep", help="the backtest over a grid of settings, on Dask -> CSV")
-    sweep.add_argument("--data", required=True, help="a CSV/Parquet file, or sample (hourly) / sample-daily")
+    sweep.add_argument("--data", required=True, help=DATA_HELP)
     sweep.add_argument("--lookback-days", default="30,60,90,180",
                        help="comma-separated lookbacks (default 30,60,90,180)")
     sweep.add_argument("--k", default="4,6,8,10,auto",

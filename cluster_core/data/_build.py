@@ -200,7 +200,7 @@ class _Sorted:
             order = np.arange(len(ts))  # already sorted by (symbol, timestamp), as the bundled files are
         else:
             order = np.lexsort((ts, codes))
-        self.symbols = pd.Index(symbols, name=SYMBOL)
+        self.symbols = pd.Index([str(s) for s in symbols], name=SYMBOL)  # plain labels, not categories
         self.codes = codes[order]
         self.ts = ts[order]
         self.close = frame[CLOSE].to_numpy(dtype="float64")[order]

@@ -20,20 +20,35 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 _PARQUET_MAGIC = b"PAR1"
 
 
-def load_file(source: PathArg | bytes, name: str | None = None) -> MarketData:
-    """Load a CSV or Parquet file in the long or wide format of DESIGN.md.
+def load_file(
+    source: PathArg | bytes, name: str | None = None, *, until: pd.Timestamp | None = None,
+    last_days: float | None = None,
+) -> MarketData:
+    """Load a CSV or Parquet file, or a folder of Parquet files, in the long or wide format of DESIGN.md.
 
     Long: columns ``timestamp``, ``symbol``, ``close`` and optionally ``volume_usd``.
     Wide: a ``timestamp`` column plus one close column per symbol (no volumes).
     Column names are matched case-insensitively, with common aliases (``date``,
     ``ticker``, ``price``...).
 
+    Parquet (a file, or a folder of files such as a Hive-partitioned dataset
+    ``symbol=BTC/part-0.parquet`` or ``month=2024-01/...``) is read column-wise with
+    pyarrow: only the contract's columns, and with ``until`` / ``last_days`` only the
+    rows of that time range (the filter is pushed into the scan, so row groups and files
+    outside it are skipped). There is no size limit on Parquet; a CSV file larger than
+    200 MB is refused with the advice to convert it.
+
     Parameters
     ----------
     source : path or bytes
-        The file, or its raw bytes (an upload).
+        The file or folder, or a file's raw bytes (an upload).
     name : str, optional
         Display name for messages; defaults to the file name.
+    until : Timestamp, optional
+        Parquet paths: read bars up to this time only.
+    last_days : float, optional
+        Parquet paths: read only the last ``last_days`` days up to ``until`` (or up to the
+        last bar of the data), e.g. a lookback window and a margin.
 
     Returns
     -------
@@ -45,10 +60,73 @@ def load_file(source: PathArg | bytes, name: str | None = None) -> MarketData:
         Empty, binary or unreadable file; missing columns; any rule of
         :func:`cluster_core.data.build_market_data`.
     """
+    if not isinstance(source, (bytes, bytearray)):
+        path = Path(source)
+        if path.is_dir() or (path.is_file() and _is_parquet(path)):
+            table, label = _read_parquet_dataset(path, until, last_days), name or path.name
+            long, layout = _to_long(table, label)
+            return build_market_data(long, source=f"{'folder' if path.is_dir() else 'file'} {label} ({layout} format)")
     raw, label = _read_bytes(source, name)
     table = read_table(raw, label)
     long, layout = _to_long(table, label)
     return build_market_data(long, source=f"file {label} ({layout} format)")
+
+
+def _is_parquet(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == _PARQUET_MAGIC
+
+
+def _read_parquet_dataset(path: Path, until: pd.Timestamp | None, last_days: float | None) -> pd.DataFrame:
+    """Read the contract's columns of a Parquet file or folder, the time range pushed into the scan."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    label = path.name
+    try:
+        dataset = ds.dataset(str(path), format="parquet", partitioning="hive", exclude_invalid_files=True)
+        names = pd.Index(dataset.schema.names)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
+    if not dataset.files:
+        raise DataError(f"{label} holds no readable Parquet files. Point --data at a CSV / Parquet file or a folder of "
+                        "Parquet files.")
+    mapping = _canonical_names(names)
+    time_column = next((col for col, canonical in mapping.items() if canonical == TIMESTAMP), None)
+    if time_column is None:
+        raise DataError(_missing_message(TIMESTAMP, names, label))
+    is_long = SYMBOL in mapping.values()
+    columns = [str(col) for col in names if not is_long or col in mapping]
+    kind = dataset.schema.field(str(time_column)).type
+    time_filter = None
+    if pa.types.is_timestamp(kind) and (until is not None or last_days is not None):
+        field = ds.field(str(time_column))
+
+        def scalar(when: pd.Timestamp) -> pa.Scalar:
+            """``when`` in the column's type (naive timestamps are UTC, as the loader reads them)."""
+            when = pd.Timestamp(when)
+            when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+            as_ns = pa.scalar(when.value, type=pa.int64()).cast(pa.timestamp("ns", "UTC" if kind.tz else None))
+            return as_ns.cast(kind, safe=False)
+
+        end = until
+        if end is None:
+            end = pd.Timestamp(pc.max(dataset.to_table(columns=[str(time_column)]).column(0)).as_py())
+        time_filter = field <= scalar(end)
+        if last_days is not None:
+            time_filter &= field > scalar(pd.Timestamp(end) - pd.Timedelta(days=last_days))
+    try:
+        table = dataset.to_table(columns=columns, filter=time_filter)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
+    if table.num_rows == 0:
+        raise DataError(f"{label} has no rows{' in the requested time range' if time_filter is not None else ''}.")
+    frame = table.to_pandas(self_destruct=True)
+    for col in frame.columns:  # partition keys arrive as categoricals
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype(str)
+    return frame
 
 
 def _read_bytes(source: PathArg | bytes, name: str | None) -> tuple[bytes, str]:
@@ -58,7 +136,8 @@ def _read_bytes(source: PathArg | bytes, name: str | None) -> tuple[bytes, str]:
     if not path.is_file():
         raise DataError(f"File not found: {path}. Check the path.")
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise DataError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB; split or resample it.")
+        raise DataError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB; a CSV this size is slow to "
+                        "parse: convert it to Parquet (a file, or a folder of files), which has no size limit.")
     return path.read_bytes(), name or path.name
 
 

@@ -1,0 +1,97 @@
+"""Parquet folders (partitioned datasets) and time-range push-down: same data, only what the window needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks._synthetic import synthetic_market, write_partitioned
+from cluster_core.data import load_file
+from cluster_core.errors import DataError
+from cluster_core.features import FeatureConfig, compute_features
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def market():
+    return synthetic_market(12, days=75, seed=4)
+
+
+@pytest.fixture(scope="module")
+def by_month(market, tmp_path_factory):
+    path = tmp_path_factory.mktemp("by_month")
+    write_partitioned(market, path, by="month")
+    return path
+
+
+def test_a_folder_partitioned_by_month_loads_the_same_market(market, by_month):
+    loaded = load_file(by_month)
+    assert sorted(p.name for p in by_month.iterdir())[:2] == ["month=2022-01", "month=2022-02"]
+    pd.testing.assert_frame_equal(loaded.close[list(market.symbols)], market.close, check_freq=False, check_names=False,
+                                  check_index_type=False)
+    pd.testing.assert_frame_equal(loaded.volume_usd[list(market.symbols)], market.volume_usd, check_freq=False, check_index_type=False,
+                                  check_names=False)
+    assert loaded.source.startswith("folder by_month")
+
+
+def test_a_folder_partitioned_by_symbol_takes_the_symbol_from_the_folder_names(market, tmp_path):
+    write_partitioned(market, tmp_path, by="symbol")
+    loaded = load_file(tmp_path)
+    assert sorted(loaded.symbols) == sorted(market.symbols)
+    pd.testing.assert_frame_equal(loaded.close[list(market.symbols)], market.close, check_freq=False, check_names=False,
+                                  check_index_type=False)
+
+
+@pytest.mark.parametrize("as_of", [None, pd.Timestamp("2022-03-01 12:00", tz="UTC")])
+def test_reading_only_the_window_changes_no_feature(market, by_month, as_of):
+    window = load_file(by_month, until=as_of, last_days=30 + 2)
+    end = market.end if as_of is None else as_of
+    assert window.start > market.start and window.end == end
+    assert window.start >= end - pd.Timedelta(days=32)
+    config = FeatureConfig(lookback_days=30, as_of=as_of)
+    pd.testing.assert_frame_equal(compute_features(window, config).X, compute_features(market, config).X)
+
+
+def test_a_naive_timestamp_column_is_read_as_utc(market, tmp_path):
+    long = market.close.stack().rename("close").reset_index()
+    long["timestamp"] = long["timestamp"].dt.tz_localize(None)
+    long.to_parquet(tmp_path / "prices.parquet")
+    window = load_file(tmp_path / "prices.parquet", last_days=10)
+    assert window.end == market.end and window.start == market.end - pd.Timedelta(days=10) + pd.Timedelta(hours=1)
+    assert np.allclose(window.close.iloc[-1], market.close.iloc[-1][list(window.symbols)], equal_nan=True)
+
+
+def test_bad_folders_fail_with_one_clear_message(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="holds no readable Parquet files"):
+        load_file(tmp_path / "empty")
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "a.parquet").write_bytes(b"PAR1 this is not parquet PAR1")
+    with pytest.raises(DataError, match="holds no readable Parquet files"):
+        load_file(tmp_path / "junk")
+    pd.DataFrame({"when": pd.date_range("2024-01-01", periods=3, tz="UTC"), "px": [1.0, 2, 3]}).to_parquet(
+        tmp_path / "nots.parquet")
+    with pytest.raises(DataError, match="no 'timestamp' column"):
+        load_file(tmp_path / "nots.parquet")
+
+
+def test_cli_clusters_a_partitioned_folder_reading_only_the_window(by_month, tmp_path):
+    out = tmp_path / "clusters.csv"
+    done = subprocess.run([sys.executable, "-m", "cluster_core", "cluster", "--data", str(by_month), "--lookback-days",
+                           "30", "--k", "3", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(out)) == 12 and done.stdout.startswith("wrote 12 symbols in 3 clusters")
+
+
+def test_a_big_csv_is_refused_with_the_advice_to_use_parquet(tmp_path, monkeypatch):
+    from cluster_core.data import _files
+
+    monkeypatch.setattr(_files, "MAX_FILE_BYTES", 10)
+    path = tmp_path / "big.csv"
+    path.write_text("timestamp,symbol,close\n2024-01-01,BTC,1\n")
+    with pytest.raises(DataError, match="convert it to Parquet"):
+        load_file(path)
