@@ -31,18 +31,35 @@ class Memo:
         self.size = size
         self.ttl = ttl
         self._items: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._running: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """Return the kept value for ``key``, or compute, keep and return it."""
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and (self.ttl is None or time.monotonic() - hit[0] < self.ttl):
-                self._items.move_to_end(key)
-                return hit[1]  # type: ignore[return-value]
-        value = compute()
-        self.put(key, value)
-        return value
+        """Return the kept value for ``key``, or compute, keep and return it.
+
+        Single flight: while one caller computes a key, others asking for the same key
+        wait for its value instead of computing it again (ten sessions opening the same
+        walk-forward compute it once). If the computation raises, each waiter tries itself.
+        """
+        while True:
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None and (self.ttl is None or time.monotonic() - hit[0] < self.ttl):
+                    self._items.move_to_end(key)
+                    return hit[1]  # type: ignore[return-value]
+                running = self._running.get(key)
+                if running is None:
+                    running = self._running[key] = threading.Event()
+                    break
+            running.wait()
+        try:
+            value = compute()
+            self.put(key, value)
+            return value
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+            running.set()
 
     def peek(self, key: Hashable) -> object | None:
         """Return the kept value for ``key`` (``None`` when there is none), computing nothing."""

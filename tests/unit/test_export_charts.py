@@ -52,6 +52,63 @@ def test_memo_keeps_the_last_values_and_expires():
     assert calls == ["a"]
 
 
+def test_memo_computes_a_key_once_for_concurrent_callers():
+    import threading
+
+    from cluster_core._memo import Memo
+
+    memo, calls, started = Memo(size=4), [], threading.Event()
+    release = threading.Event()
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(timeout=30)
+        return 42
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(memo.get("walk", slow))) for _ in range(8)]
+    threads[0].start()
+    started.wait(timeout=30)
+    for thread in threads[1:]:
+        thread.start()
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [42] * 8 and len(calls) == 1
+
+
+def test_memo_waiters_compute_themselves_when_the_first_caller_fails():
+    import threading
+
+    from cluster_core._memo import Memo
+
+    memo, started, release = Memo(size=4), threading.Event(), threading.Event()
+
+    def failing() -> int:
+        started.set()
+        release.wait(timeout=30)
+        raise ValueError("bad")
+
+    errors, results = [], []
+
+    def first() -> None:
+        try:
+            memo.get("k", failing)
+        except ValueError as exc:
+            errors.append(str(exc))
+
+    one = threading.Thread(target=first)
+    one.start()
+    started.wait(timeout=30)
+    two = threading.Thread(target=lambda: results.append(memo.get("k", lambda: 7)))
+    two.start()
+    release.set()
+    one.join(timeout=30)
+    two.join(timeout=30)
+    assert errors == ["bad"] and results == [7] and memo.peek("k") == 7
+
+
 def test_cluster_map_fades_and_outlines_boundary_symbols_and_sizes_by_choice():
     from cluster_core.charts import plot_cluster_map
 
