@@ -17,6 +17,9 @@ HOVER_FEATURES = ("annualized_vol", "btc_corr", "beta_btc", "avg_daily_volume_us
 BOUNDARY = 0.6  # confidence below this: a boundary symbol, drawn with a dark outline
 
 
+WEBGL_ABOVE = 1000  # symbols on the map above which it is drawn with WebGL (Scattergl)
+
+
 def plot_cluster_map(
     coords: pd.DataFrame,
     labels: pd.Series,
@@ -33,7 +36,7 @@ def plot_cluster_map(
     to the behaviour and the window's performance. ``size_by`` picks the feature behind
     the marker size: volume (log scale) by default, or any other column by its rank, so a
     performance feature (30-day momentum, return) can be read on top of the behaviour
-    clusters.
+    clusters. Above :data:`WEBGL_ABOVE` symbols the traces are WebGL (``Scattergl``).
 
     Parameters
     ----------
@@ -56,13 +59,14 @@ def plot_cluster_map(
     else:
         size = (7 + 15 * values.rank(pct=True)).fillna(8)
     fig = go.Figure()
+    trace = go.Scattergl if len(coords) > WEBGL_ABOVE else go.Scatter  # WebGL keeps thousands of points fluid
     for label in sorted(labels.unique(), key=lambda c: (c < 0, c)):
         members = labels.index[labels == label]
         conf = (confidence if confidence is not None else pd.Series(1.0, index=labels.index)).reindex(members)
         conf = conf.fillna(1.0).clip(0, 1)
         hover = [_hover(symbol, X, None if confidence is None else conf[symbol]) for symbol in members]
         fig.add_trace(
-            go.Scatter(
+            trace(
                 x=coords.loc[members, "x"], y=coords.loc[members, "y"], mode="markers+text" if len(coords) <= 60
                 else "markers", name=f"{names.get(label, label)} ({len(members)})", text=list(members),
                 textposition="top center", textfont={"size": 9}, hovertext=hover, hoverinfo="text",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -129,6 +130,21 @@ def test_cluster_map_fades_and_outlines_boundary_symbols_and_sizes_by_choice():
     assert by_momentum.data[1].marker.size[0] > by_momentum.data[1].marker.size[1]  # 0.3 > 0.0
     with pytest.raises(ParameterError, match="size_by"):
         plot_cluster_map(coords, labels, names, X, size_by="nope")
+
+
+def test_a_map_of_thousands_of_symbols_is_drawn_with_webgl():
+    from cluster_core.charts import plot_cluster_map
+    from cluster_core.charts._clusters import WEBGL_ABOVE
+
+    rng = np.random.default_rng(0)
+    for n, kind in ((WEBGL_ABOVE, "scatter"), (WEBGL_ABOVE + 1, "scattergl")):
+        symbols = [f"S{i}" for i in range(n)]
+        coords = pd.DataFrame(rng.normal(size=(n, 2)), index=symbols, columns=["x", "y"])
+        labels = pd.Series(np.arange(n) % 3, index=symbols)
+        X = pd.DataFrame({"avg_daily_volume_usd": rng.uniform(1e5, 1e9, n)}, index=symbols)
+        fig = plot_cluster_map(coords, labels, pd.Series({0: "A", 1: "B", 2: "C"}), X)
+        assert {t.type for t in fig.data} == {kind}
+        assert sum(len(t.x) for t in fig.data) == n and fig.data[0].mode == "markers"
 
 
 def test_over_time_charts_show_what_the_tables_say():
