@@ -8,11 +8,12 @@ import pandas as pd
 from cluster_core.data import MarketData
 
 
-def synthetic_market(n_symbols: int, days: int = 730, seed: int = 0, gaps: bool = True) -> MarketData:
-    """Hourly random-walk prices driven by a common factor, with a few missing bars."""
+def synthetic_market(n_symbols: int, days: int = 730, seed: int = 0, gaps: bool = True,
+                     daily: bool = False) -> MarketData:
+    """Hourly (or daily) random-walk prices driven by a common factor, with a few missing bars."""
     rng = np.random.default_rng(seed)
-    n_bars = days * 24
-    index = pd.date_range("2022-01-01", periods=n_bars, freq="1h", tz="UTC", name="timestamp")
+    n_bars = days if daily else days * 24
+    index = pd.date_range("2022-01-01", periods=n_bars, freq="1D" if daily else "1h", tz="UTC", name="timestamp")
     market = rng.normal(0, 0.006, n_bars)
     # symbol-major (symbols x bars), as MarketData stores prices
     close = np.empty((n_symbols, n_bars))

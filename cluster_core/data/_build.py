@@ -295,7 +295,7 @@ def _split_relistings(
     notes: list[str] = []
     new_close: dict[str, pd.Series] = {}
     new_volume: dict[str, pd.Series] = {}
-    for symbol in close.columns:
+    for symbol in _relisting_suspects(close):
         prices = close[symbol].dropna()
         if len(prices) < 2:
             continue
@@ -328,6 +328,32 @@ def _split_relistings(
         close, volume = symbol_major(close), symbol_major(volume)
         close.columns.name = volume.columns.name = SYMBOL
     return close, volume, notes
+
+
+def _relisting_suspects(close: pd.DataFrame, block: int = 1000) -> list[str]:
+    """Symbols with a price jump of ``RELIST_MIN_LOG10_JUMP`` across a gap of ``RELIST_MIN_GAP`` (vectorised).
+
+    The same test as the per-symbol one in :func:`_split_relistings` (consecutive prices,
+    missing bars skipped), on blocks of columns, so that loop runs only for the few
+    symbols that have such a jump, not for thousands.
+    """
+    values = close.to_numpy(dtype=np.float64)
+    times = pd.DatetimeIndex(close.index).as_unit("ns").asi8
+    min_gap = RELIST_MIN_GAP.value  # ns
+    suspects = []
+    for lo in range(0, values.shape[1], block):
+        part = values[:, lo : lo + block]
+        valid = ~np.isnan(part)
+        last = np.where(valid, np.arange(len(part))[:, None], -1)
+        np.maximum.accumulate(last, axis=0, out=last)
+        previous = np.vstack([np.full((1, part.shape[1]), -1), last[:-1]])  # the last price strictly before
+        gap = valid & (previous >= 0)
+        gap &= (times[:, None] - times[np.maximum(previous, 0)]) >= min_gap
+        bars, cols = np.nonzero(gap)
+        before = part[previous[bars, cols], cols]
+        jump = np.abs(np.log10(part[bars, cols] / before)) >= RELIST_MIN_LOG10_JUMP
+        suspects.extend(close.columns[lo + np.unique(cols[jump])])
+    return suspects
 
 
 def symbol_major(frame: pd.DataFrame) -> pd.DataFrame:

@@ -97,7 +97,9 @@ def _read_parquet_dataset(path: Path, until: pd.Timestamp | None, last_days: flo
     if time_column is None:
         raise DataError(_missing_message(TIMESTAMP, names, label))
     is_long = SYMBOL in mapping.values()
-    columns = [str(col) for col in names if not is_long or col in mapping]
+    partitions = set(dataset.partitioning.schema.names) if dataset.partitioning is not None else set()
+    # Long: the contract's columns only. Wide: every column but partition keys (month=...).
+    columns = [str(col) for col in names if (col in mapping if is_long else col not in partitions)]
     kind = dataset.schema.field(str(time_column)).type
     time_filter = None
     if pa.types.is_timestamp(kind) and (until is not None or last_days is not None):
@@ -122,11 +124,9 @@ def _read_parquet_dataset(path: Path, until: pd.Timestamp | None, last_days: flo
         raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
     if table.num_rows == 0:
         raise DataError(f"{label} has no rows{' in the requested time range' if time_filter is not None else ''}.")
-    frame = table.to_pandas(self_destruct=True)
-    for col in frame.columns:  # partition keys arrive as categoricals
-        if isinstance(frame[col].dtype, pd.CategoricalDtype):
-            frame[col] = frame[col].astype(str)
-    return frame
+    # Dictionary-encoded symbols (and a symbol partition key) stay categorical: the loader
+    # factorises their codes instead of millions of strings.
+    return table.to_pandas(self_destruct=True)
 
 
 def _read_bytes(source: PathArg | bytes, name: str | None) -> tuple[bytes, str]:

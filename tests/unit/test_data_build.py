@@ -7,6 +7,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cluster_core.data import build_market_data, load_file
 from cluster_core.errors import DataError
@@ -186,3 +188,29 @@ def test_empty_price_cells_are_missing_bars_with_a_note(long_table):
     md = build_market_data(table, source="test")
     assert md.close["S0"].iloc[2:4].isna().all()
     assert any("Skipped 2 row(s) without a price" in n for n in md.notes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 9), st.integers(2, 3))
+def test_vectorised_relisting_screen_finds_exactly_the_symbols_the_per_symbol_rule_splits(seed, n_symbols, block):
+    from cluster_core.data._build import RELIST_MIN_GAP, RELIST_MIN_LOG10_JUMP, _relisting_suspects
+
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2024-01-01", periods=24 * 12, freq="1h", tz="UTC")
+    close = pd.DataFrame(np.exp(rng.normal(0, 0.02, (len(index), n_symbols)).cumsum(axis=0)), index=index,
+                         columns=[f"S{i}" for i in range(n_symbols)])
+    for col in close.columns:  # gaps of 1-5 days, some followed by a 100x move, some not
+        if rng.random() < 0.7:
+            start = int(rng.integers(1, len(index) - 130))
+            stop = start + int(rng.integers(24, 121))
+            close.iloc[start:stop, close.columns.get_loc(col)] = np.nan
+            if rng.random() < 0.6:
+                close.iloc[stop:, close.columns.get_loc(col)] *= rng.choice([1e-3, 0.5, 150.0, 1e4])
+        close.iloc[rng.integers(0, len(index), 5), close.columns.get_loc(col)] = np.nan
+    expected = []
+    for col in close.columns:
+        prices = close[col].dropna()
+        gaps, jumps = prices.index.to_series().diff(), np.abs(np.log10(prices / prices.shift()))
+        if ((gaps >= RELIST_MIN_GAP) & (jumps >= RELIST_MIN_LOG10_JUMP)).any():
+            expected.append(col)
+    assert list(_relisting_suspects(close, block=block)) == expected
