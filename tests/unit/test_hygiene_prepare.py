@@ -143,15 +143,17 @@ def test_prepare_needs_three_symbols(recent):
         prepare_features(recent.X.iloc[:2])
 
 
-@pytest.mark.parametrize("gappy_rows", [3, 20])  # few gappy rows: the one-product path; most: the all-pairs path
-def test_duplicate_screen_correlation_matches_pandas_pairwise_complete(gappy_rows):
+@pytest.mark.parametrize("gappy_rows", [3, 20, -1])  # few gappy rows: the one-product path; most: the all-pairs
+def test_duplicate_screen_correlation_matches_pandas_pairwise_complete(gappy_rows):  # path; -1: every row, sparsely
     from cluster_core.features._hygiene import _pairwise_corr
 
-    rng = np.random.default_rng(gappy_rows)
+    rng = np.random.default_rng(gappy_rows + 1)
     returns = rng.standard_normal((24, 300)) * 0.01
     returns[1] = returns[0] * 2 + rng.standard_normal(300) * 1e-4  # a near duplicate
     returns[5] = 0.0  # constant: no correlation
-    for i in rng.choice(24, gappy_rows, replace=False):
+    if gappy_rows < 0:  # a few missing bars on every row: the sparse corrections
+        returns[rng.integers(0, 24, 60), rng.integers(0, 300, 60)] = np.nan
+    for i in rng.choice(24, max(gappy_rows, 0), replace=False):
         start = rng.integers(0, 250)
         returns[i, start : start + rng.integers(5, 50)] = np.nan
     corr, shared = _pairwise_corr(returns)
