@@ -89,6 +89,8 @@ def _path(n: int, days: int, lookback: int, freq: str, folder: Path, maps: tuple
                     if not whole else fit_with_confidence(prepared), matrix_mb)
     rows.append(row)
     for method in maps:
+        if method is Reduction.UMAP and n > 4096:  # UMAP's approximate neighbours compile on first use
+            reduce_2d(prepared.Z[:4200], ReductionConfig(method=method))
         print(f"  {size}: {method.value}", file=sys.stderr, flush=True)
         row, _ = _stage(f"map: {method.value}", size, lambda m=method: reduce_2d(prepared.Z, ReductionConfig(method=m)),
                         matrix_mb)
