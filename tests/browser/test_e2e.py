@@ -182,7 +182,10 @@ def test_feature_preset_and_persistence_in_the_browser(page):
     box = page.get_by_role("combobox", name="Cluster on")
     box.click()
     box.fill("Seed 12")
-    page.get_by_text("Seed 12 (behaviour + performance)").last.click()
+    # Enter picks the one option left by the filter; clicking it raced with the list re-rendering
+    # on a loaded machine ("element was detached from the DOM").
+    expect(page.get_by_text("Seed 12 (behaviour + performance)").last).to_be_visible(timeout=LOAD)
+    box.press("Enter")
     _wait_ready(page)
     expect(page.get_by_text("on 12 scaled features")).to_be_visible(timeout=LOAD)
     assert "preset=seed" in page.url
