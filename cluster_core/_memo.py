@@ -43,9 +43,8 @@ class Memo:
         """
         while True:
             with self._lock:
-                hit = self._items.get(key)
-                if hit is not None and (self.ttl is None or time.monotonic() - hit[0] < self.ttl):
-                    self._items.move_to_end(key)
+                hit = self._fresh(key)
+                if hit is not None:
                     return hit[1]  # type: ignore[return-value]
                 running = self._running.get(key)
                 if running is None:
@@ -64,11 +63,16 @@ class Memo:
     def peek(self, key: Hashable) -> object | None:
         """Return the kept value for ``key`` (``None`` when there is none), computing nothing."""
         with self._lock:
-            hit = self._items.get(key)
-            if hit is None or (self.ttl is not None and time.monotonic() - hit[0] >= self.ttl):
-                return None
-            self._items.move_to_end(key)
-            return hit[1]
+            hit = self._fresh(key)
+            return None if hit is None else hit[1]
+
+    def _fresh(self, key: Hashable) -> tuple[float, object] | None:
+        """Return the entry of ``key`` if kept and not expired, marked as recently used (call under the lock)."""
+        hit = self._items.get(key)
+        if hit is None or (self.ttl is not None and time.monotonic() - hit[0] >= self.ttl):
+            return None
+        self._items.move_to_end(key)
+        return hit
 
     def put(self, key: Hashable, value: object) -> None:
         """Keep ``value`` for ``key`` (a result computed elsewhere, e.g. step by step)."""

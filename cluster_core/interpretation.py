@@ -192,10 +192,12 @@ def profile_clusters(
     traits, z_rows = {}, {}
     codes = labels.to_numpy()
     raw_all = X.median()
+    raw, log = X.to_numpy(dtype=np.float64), logged.to_numpy(dtype=np.float64)  # once, not per cluster
     for c in clusters:
         inside, outside = codes == c, (codes != c) & (codes >= 0)
         z_rows[c] = (logged[inside].mean() - mean_u) / std_u
-        traits[c] = _traits(X, logged, inside, outside, std_u, int(inside.sum()) / int((codes >= 0).sum()), raw_all)
+        traits[c] = _traits(raw, log, X.columns, inside, outside, std_u, int(inside.sum()) / int((codes >= 0).sum()),
+                            raw_all)
     names, reasons = _assign_names(traits, keep_names or {})
     if (labels < 0).any():
         names[-1] = NOISE_NAME
@@ -223,18 +225,20 @@ def _median(values: np.ndarray, rows: np.ndarray, columns: pd.Index) -> pd.Serie
 
 
 def _traits(
-    X: pd.DataFrame, logged: pd.DataFrame, inside: np.ndarray, outside: np.ndarray, std_u: pd.Series, share: float,
-    raw_all: pd.Series,
+    raw: np.ndarray, log: np.ndarray, columns: pd.Index, inside: np.ndarray, outside: np.ndarray, std_u: pd.Series,
+    share: float, raw_all: pd.Series,
 ) -> Traits:
-    """``inside`` / ``outside``: boolean row masks of the cluster and of the other clusters' members."""
-    raw, log = X.to_numpy(dtype=np.float64), logged.to_numpy(dtype=np.float64)
+    """Set a cluster (row mask ``inside``) against the other clusters' members (row mask ``outside``).
+
+    ``raw`` / ``log``: the features and their logged version as arrays, columns ``columns``.
+    """
     others = outside if outside.any() else inside
-    med_in, med_out = _median(log, inside, logged.columns), _median(log, others, logged.columns)
+    med_in, med_out = _median(log, inside, columns), _median(log, others, columns)
     contrast = ((med_in - med_out) / std_u).dropna()
-    raw_in, raw_out = _median(raw, inside, X.columns), _median(raw, others, X.columns)
-    ratio = {f: float(raw_in[f] / raw_out[f]) for f in _RATIO if f in X and raw_out.get(f, 0) > 0}
-    universe_ratio = {f: float(raw_in[f] / raw_all[f]) for f in _RATIO if f in X and raw_all.get(f, 0) > 0}
-    diff = {f: float(med_in[f] - med_out[f]) for f in X.columns if f not in _RATIO}
+    raw_in, raw_out = _median(raw, inside, columns), _median(raw, others, columns)
+    ratio = {f: float(raw_in[f] / raw_out[f]) for f in _RATIO if f in columns and raw_out.get(f, 0) > 0}
+    universe_ratio = {f: float(raw_in[f] / raw_all[f]) for f in _RATIO if f in columns and raw_all.get(f, 0) > 0}
+    diff = {f: float(med_in[f] - med_out[f]) for f in columns if f not in _RATIO}
     return Traits(ratio=ratio, universe_ratio=universe_ratio, inside=raw_in, outside=raw_out, diff=diff,
                   contrast=contrast, share=share)
 

@@ -59,6 +59,7 @@ __all__ = [
     "run_sweep",
     "sweep_pivot",
     "sweep_steps",
+    "sweep_table",
 ]
 
 AXES = ("lookback_days", "k", "features", "smoothness", "strategy")

@@ -94,12 +94,13 @@ def run_with_progress(session: Session, sweep: Sweep, scheduler: str) -> SweepRe
     cancel = st.empty()
     cancel.button("Cancel", key="robust.cancel", icon=":material/stop_circle:")
     started = time.perf_counter()
-    step = None
+    step, partial_rows = None, ()
     try:
         with closing(sweep_steps(session.data, sweep.grid, sweep.base, scheduler=scheduler or None,
                                  heartbeat=1.0)) as steps:
             for step in steps:
-                if step.rows:
+                if step.rows and step.done != len(partial_rows):  # new rows (not a heartbeat)
+                    partial_rows = step.rows
                     partial = SweepResult(sweep_table(step.rows, sweep.grid), sweep.grid, sweep.base, step.where,
                                           time.perf_counter() - started, step.done == step.total, step.notes)
                     st.session_state[_PARTIAL] = (sweep.key, partial)
