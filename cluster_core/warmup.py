@@ -37,7 +37,8 @@ def warm_up_status() -> dict[str, object]:
 def _run() -> None:
     start = time.perf_counter()
     try:
-        import plotly.graph_objects  # noqa: F401  (imported for its side effect: warm module cache)
+        import kneed  # noqa: F401  (imported for their side effect: warm module cache)
+        import plotly.graph_objects  # noqa: F401
 
         from cluster_core.clustering import ClusterConfig
         from cluster_core.data import load_sample

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from kneed import KneeLocator
 from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
@@ -29,6 +28,8 @@ def suggest_eps(curve: pd.DataFrame) -> tuple[float, str]:
     percentile.
     """
     distance = curve["distance"].to_numpy()
+    from kneed import KneeLocator  # imports scipy.signal (0.9 s): only when eps is suggested
+
     knee = KneeLocator(curve["rank"], distance, curve="convex", direction="increasing").knee
     if knee is None or distance[int(knee)] <= 0:
         eps = float(np.quantile(distance, 0.9)) or 1e-6

@@ -18,6 +18,8 @@ Every loader (bundled sample, Yahoo, user file) ends here, so one set of rules a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +38,7 @@ from cluster_core.data._schema import (
 )
 from cluster_core.errors import DataError
 
-__all__ = ["build_market_data"]
+__all__ = ["build_market_data", "build_market_data_chunked"]
 
 
 def build_market_data(long: pd.DataFrame, source: str, notes: tuple[str, ...] = ()) -> MarketData:
@@ -62,17 +64,62 @@ def build_market_data(long: pd.DataFrame, source: str, notes: tuple[str, ...] = 
         When a rule in the module docstring is broken; the message says which
         rows or symbols and how to fix the file.
     """
+    rows = [_Rows.parse(long)]
+    return _assemble(lambda: rows, source, notes)
+
+
+def build_market_data_chunked(
+    read: Callable[[], Iterable[pd.DataFrame]], source: str, notes: tuple[str, ...] = ()
+) -> MarketData:
+    """Validate a long table read in chunks, never holding it whole, and return it as :class:`MarketData`.
+
+    The same rules as :func:`build_market_data`; memory is the two grids plus one chunk.
+
+    Parameters
+    ----------
+    read : callable
+        Returns an iterable of consecutive chunks of the long table (columns as for
+        :func:`build_market_data`). Called twice: once to find the grid (symbols, bar
+        interval, first and last bar), once to fill it.
+    source : str
+        Description of the origin, kept on the result.
+    notes : tuple of str, default=()
+        Notes from the loader, kept before the ones added here.
+
+    Returns
+    -------
+    MarketData
+
+    Raises
+    ------
+    DataError
+        As :func:`build_market_data`; row numbers count from the first chunk.
+    """
+
+    def chunks() -> Iterator[_Rows]:
+        offset = 0
+        for frame in read():
+            if len(frame):
+                frame.index = pd.RangeIndex(offset, offset + len(frame))  # row numbers in messages
+                offset += len(frame)
+                yield _Rows.parse(frame)
+        if offset == 0:
+            raise DataError("The table has no rows. Load a file with at least one price per row.")
+
+    return _assemble(chunks, source, notes)
+
+
+def _assemble(chunks: Callable[[], Iterable[_Rows]], source: str, notes: tuple[str, ...]) -> MarketData:
     notes_out = list(notes)
-    clean = _clean_columns(long)
-    n_empty = len(long) - len(clean)
+    symbols, interval, times = _grid_spec(chunks)
+    close, volume, n_input, n_rows = _fill_grid(chunks, symbols, interval, times)
+    n_empty = n_input - n_rows
     if n_empty:
         notes_out.append(f"Skipped {n_empty} row(s) without a price (treated as missing bars).")
-    rows = _Sorted(clean)
-    dup_note = _drop_duplicates(rows)
-    if dup_note:
-        notes_out.append(dup_note)
-    interval = _infer_interval(rows)
-    close, volume = _to_grid(rows, interval)
+    n_repeats = n_rows - int(close.notna().to_numpy().sum())  # every row has a price
+    if n_repeats:
+        notes_out.append(f"Collapsed {n_repeats} exact duplicate row(s).")
+    _check_steps(close, interval)
     close, volume, relist_notes = _split_relistings(close, volume)
     notes_out.extend(relist_notes)
     usable = close.notna().sum() >= 2
@@ -88,22 +135,54 @@ def build_market_data(long: pd.DataFrame, source: str, notes: tuple[str, ...] = 
     return MarketData(close=close, volume_usd=volume, source=source, notes=tuple(notes_out))
 
 
-def _clean_columns(long: pd.DataFrame) -> pd.DataFrame:
-    if len(long) == 0:
-        raise DataError("The table has no rows. Load a file with at least one price per row.")
-    out = pd.DataFrame(
-        {
-            TIMESTAMP: _parse_timestamps(long[TIMESTAMP]),
-            SYMBOL: _parse_symbols(long[SYMBOL]),
-            CLOSE: _parse_numbers(long[CLOSE], CLOSE),
-        }
-    )
-    if VOLUME_USD in long.columns:
-        out[VOLUME_USD] = _parse_numbers(long[VOLUME_USD], VOLUME_USD)
-    else:
-        out[VOLUME_USD] = np.nan
-    _check_values(out)
-    return out[out[CLOSE].notna()].reset_index(drop=True)
+class _Rows:
+    """The long table as numpy columns, in file order (never sorted: the rows go straight onto the grid).
+
+    Rows without a price are left out. ``volume`` is None when the table has no volumes.
+    """
+
+    def __init__(self, symbols: pd.Index, codes: np.ndarray, ts: np.ndarray, close: np.ndarray,
+                 volume: np.ndarray | None, n_input: int) -> None:
+        self.symbols, self.codes, self.ts, self.close, self.volume = symbols, codes, ts, close, volume
+        self.n_input = n_input  # rows before those without a price were left out
+
+    @classmethod
+    def parse(cls, long: pd.DataFrame) -> _Rows:
+        """Parse and check the columns; raise :class:`DataError` on the first broken rule."""
+        if len(long) == 0:
+            raise DataError("The table has no rows. Load a file with at least one price per row.")
+        ts = pd.DatetimeIndex(_parse_timestamps(long[TIMESTAMP])).asi8
+        codes, symbols = _parse_symbols(long[SYMBOL])
+        close = _parse_numbers(long[CLOSE], CLOSE)
+        volume = _parse_numbers(long[VOLUME_USD], VOLUME_USD) if VOLUME_USD in long.columns else None
+        rows = cls(symbols, codes, ts, close, volume, len(long))
+        rows.check_values()
+        priced = ~np.isnan(close)
+        if not priced.all():
+            rows.codes, rows.ts, rows.close = codes[priced], ts[priced], close[priced]
+            rows.volume = None if volume is None else volume[priced]
+        return rows
+
+    def check_values(self) -> None:
+        """Prices finite and positive, volumes finite and >= 0."""
+        for mask, rule in ((np.isinf(self.close), "infinite"), (self.close <= 0, "zero or negative")):
+            if mask.any():
+                i = int(mask.argmax())
+                raise DataError(
+                    f"Column 'close' has {int(mask.sum())} {rule} price(s) (first: {self.label(i)}: "
+                    f"{self.close[i]}). Prices must be positive USD amounts; remove or correct those rows."
+                )
+        if self.volume is not None:
+            bad = np.isinf(self.volume) | (self.volume < 0)
+            if bad.any():
+                raise DataError(
+                    f"Column 'volume_usd' has {int(bad.sum())} negative or infinite value(s) (first: "
+                    f"{self.label(int(bad.argmax()))}). Volumes must be >= 0; leave a cell empty if unknown."
+                )
+
+    def label(self, i: int) -> str:
+        """Row ``i`` as ``SYMBOL at timestamp``."""
+        return f"{self.symbols[self.codes[i]]} at {pd.Timestamp(self.ts[i], tz='UTC')}"
 
 
 def _parse_timestamps(raw: pd.Series) -> pd.Series:
@@ -134,8 +213,9 @@ def _epoch_unit(raw: pd.Series) -> str:
     return "ms" if biggest < 1e14 else "ns"
 
 
-def _parse_symbols(raw: pd.Series) -> pd.Series:
-    # Work on the distinct values (a few hundred), not on millions of rows.
+def _parse_symbols(raw: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's position in the sorted, stripped symbol labels, and those labels."""
+    # Work on the distinct values (a few thousand), not on millions of rows.
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     cleaned = pd.Index(uniques).astype(str).str.strip()
     empty = codes < 0
@@ -146,13 +226,13 @@ def _parse_symbols(raw: pd.Series) -> pd.Series:
         raise DataError(
             f"{int(empty.sum())} row(s) have an empty symbol (first at row {row + 2}). Fill or remove them."
         )
-    merged, categories = pd.factorize(cleaned)
-    return pd.Series(pd.Categorical.from_codes(merged[codes], categories=categories), index=raw.index)
+    symbols = pd.Index(sorted(set(cleaned)), name=SYMBOL)  # plain labels, not categories
+    return symbols.get_indexer(cleaned)[codes], symbols
 
 
-def _parse_numbers(raw: pd.Series, name: str) -> pd.Series:
+def _parse_numbers(raw: pd.Series, name: str) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.astype("float64")
+        return raw.to_numpy(dtype="float64", na_value=np.nan)
     text = raw.astype("string").str.strip()
     parsed = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = parsed.isna() & text.notna() & (text != "")
@@ -163,81 +243,24 @@ def _parse_numbers(raw: pd.Series, name: str) -> pd.Series:
             f"Column '{name}' has {int(bad.sum())} non-numeric value(s) ({examples}). "
             "Use plain numbers with a dot as decimal separator."
         )
-    return parsed
+    return parsed.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _check_values(frame: pd.DataFrame) -> None:
-    close = frame[CLOSE]
-    for mask, rule in (
-        (np.isinf(close), "infinite"),
-        (close <= 0, "zero or negative"),
-    ):
-        if mask.any():
-            first = frame.loc[mask].iloc[0]
-            raise DataError(
-                f"Column 'close' has {int(mask.sum())} {rule} price(s) (first: {first[SYMBOL]} at "
-                f"{first[TIMESTAMP]}: {first[CLOSE]}). Prices must be positive USD amounts; "
-                "remove or correct those rows."
-            )
-    volume = frame[VOLUME_USD]
-    bad_volume = np.isinf(volume) | (volume < 0)
-    if bad_volume.any():
-        first = frame.loc[bad_volume].iloc[0]
-        raise DataError(
-            f"Column 'volume_usd' has {int(bad_volume.sum())} negative or infinite value(s) (first: "
-            f"{first[SYMBOL]} at {first[TIMESTAMP]}). Volumes must be >= 0; leave a cell empty if unknown."
-        )
+def _grid_spec(chunks: Callable[[], Iterable[_Rows]]) -> tuple[pd.Index, pd.Timedelta, np.ndarray]:
+    """Return the sorted symbols, the bar interval and the distinct timestamps (int64 ns) of all chunks.
 
-
-class _Sorted:
-    """The long table as numpy arrays sorted by (symbol, timestamp)."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        codes, symbols = pd.factorize(frame[SYMBOL], sort=True)
-        ts = pd.DatetimeIndex(frame[TIMESTAMP]).as_unit("ns").asi8
-        step_code, step_ts = np.diff(codes), np.diff(ts)
-        if ((step_code > 0) | ((step_code == 0) & (step_ts > 0))).all():
-            order = np.arange(len(ts))  # already sorted by (symbol, timestamp), as the bundled files are
-        else:
-            order = np.lexsort((ts, codes))
-        self.symbols = pd.Index([str(s) for s in symbols], name=SYMBOL)  # plain labels, not categories
-        self.codes = codes[order]
-        self.ts = ts[order]
-        self.close = frame[CLOSE].to_numpy(dtype="float64")[order]
-        self.volume = frame[VOLUME_USD].to_numpy(dtype="float64")[order]
-        self.same_symbol = self.codes[1:] == self.codes[:-1]
-
-    def label(self, i: int) -> str:
-        return f"{self.symbols[self.codes[i]]} at {pd.Timestamp(self.ts[i], tz='UTC')}"
-
-
-def _drop_duplicates(rows: _Sorted) -> str:
-    repeat = np.flatnonzero(rows.same_symbol & (rows.ts[1:] == rows.ts[:-1])) + 1
-    if len(repeat) == 0:
-        return ""
-    same = (rows.close[repeat] == rows.close[repeat - 1]) & (
-        (rows.volume[repeat] == rows.volume[repeat - 1])
-        | (np.isnan(rows.volume[repeat]) & np.isnan(rows.volume[repeat - 1]))
-    )
-    if not same.all():
-        conflicts = repeat[~same]
-        raise DataError(
-            f"{len(conflicts)} (timestamp, symbol) pair(s) appear more than once with different values "
-            f"(first: {rows.label(int(conflicts[0]))}). Keep one row per symbol and bar."
-        )
-    keep = np.ones(len(rows.ts), dtype=bool)
-    keep[repeat] = False
-    for name in ("codes", "ts", "close", "volume"):
-        setattr(rows, name, getattr(rows, name)[keep])
-    rows.same_symbol = rows.codes[1:] == rows.codes[:-1]
-    return f"Collapsed {len(repeat)} exact duplicate row(s)."
-
-
-def _infer_interval(rows: _Sorted) -> pd.Timedelta:
-    steps = (rows.ts[1:] - rows.ts[:-1])[rows.same_symbol]
-    if len(steps) == 0:
+    The interval is the most common step between consecutive distinct timestamps;
+    every bar must sit on its grid.
+    """
+    names: set[str] = set()
+    seen = []
+    for rows in chunks():
+        names.update(rows.symbols)
+        seen.append(pd.unique(rows.ts))  # hashing: no sort of millions of rows
+    times = np.sort(pd.unique(np.concatenate(seen)))
+    if len(times) < 2:
         raise DataError("Every symbol has a single row; at least two bars per symbol are needed.")
-    values, counts = np.unique(steps, return_counts=True)
+    values, counts = np.unique(np.diff(times), return_counts=True)
     step = int(values[counts.argmax()])
     interval = pd.Timedelta(step, unit="ns")
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
@@ -245,48 +268,97 @@ def _infer_interval(rows: _Sorted) -> pd.Timedelta:
             f"The bars are {interval} apart; supported intervals run from {MIN_INTERVAL} to "
             f"{MAX_INTERVAL} (hourly and daily are typical). Resample the file."
         )
-    step_codes = rows.codes[1:][rows.same_symbol]
-    n_steps = np.bincount(step_codes, minlength=len(rows.symbols))
-    n_regular = np.bincount(step_codes, weights=steps == step, minlength=len(rows.symbols))
-    odd = np.flatnonzero((n_steps > 0) & (n_regular < 0.5 * n_steps))
-    off_grid = np.flatnonzero((rows.ts - rows.ts.min()) % step != 0)
-    if len(odd):
-        names = ", ".join(
-            f"{rows.symbols[c]} ({pd.Timedelta(int(pd.Series(steps[step_codes == c]).mode().iloc[0]), unit='ns')})"
-            for c in odd[:5]
-        )
-        detail = f"{len(odd)} symbol(s) use another step: {names}"
-    elif len(off_grid):
-        detail = f"{len(off_grid)} bar(s) fall between the {interval} steps (first: {rows.label(int(off_grid[0]))})"
-    else:
-        return interval
-    raise DataError(
+    off_grid = times[(times - times[0]) % step != 0]
+    if len(off_grid):
+        n_bars, first = 0, ""
+        for rows in chunks():
+            between = np.isin(rows.ts, off_grid)
+            n_bars += int(between.sum())
+            first = first or (rows.label(int(between.argmax())) if between.any() else "")
+        raise _mixed(interval, f"{n_bars} bar(s) fall between the {interval} steps (first: {first})")
+    return pd.Index(sorted(names), name=SYMBOL), interval, times
+
+
+def _mixed(interval: pd.Timedelta, detail: str) -> DataError:
+    return DataError(
         f"Mixed bar intervals: most bars are {interval} apart but {detail}. "
         "Use one interval for every symbol (for example daily closes only)."
     )
 
 
-def _to_grid(rows: _Sorted, interval: pd.Timedelta) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _fill_grid(
+    chunks: Callable[[], Iterable[_Rows]], symbols: pd.Index, interval: pd.Timedelta, times: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """Place every row on the regular grid; return close, volume, the rows read and the rows with a price.
+
+    A (timestamp, symbol) cell given twice with different values is an error; exact
+    repeats fill the same cell.
+    """
     step = interval.value
-    start, end = int(rows.ts.min()), int(rows.ts.max())
-    n_bars = (end - start) // step + 1
-    n_symbols = len(rows.symbols)
+    start = int(times[0])
+    n_bars = (int(times[-1]) - start) // step + 1
+    n_symbols = len(symbols)
     if n_bars * n_symbols > MAX_GRID_CELLS:
         raise DataError(
             f"{n_symbols} symbols x {n_bars:,} bars of {interval} is too large to hold in memory "
             f"(limit {MAX_GRID_CELLS:,} cells). Use a coarser interval or fewer symbols."
         )
-    grid = pd.date_range(pd.Timestamp(start, tz="UTC"), periods=n_bars, freq=interval, name=TIMESTAMP)
-    position = (rows.ts - start) // step
     # Symbol-major memory (each symbol's bars contiguous): the feature kernels reduce over time.
-    close = np.full((n_symbols, n_bars), np.nan)
-    volume = np.full((n_symbols, n_bars), np.nan)
-    close[rows.codes, position] = rows.close
-    volume[rows.codes, position] = rows.volume
+    close = np.full(n_symbols * n_bars, np.nan)
+    volume = np.full(n_symbols * n_bars, np.nan)
+    n_input = n_rows = 0
+    for rows in chunks():
+        n_input, n_rows = n_input + rows.n_input, n_rows + len(rows.ts)
+        cell = symbols.get_indexer(rows.symbols)[rows.codes] * np.int64(n_bars)
+        cell += (rows.ts - start) // step
+        earlier = close[cell]  # cells filled by an earlier chunk must hold the same values
+        _check_repeats(rows, ~np.isnan(earlier), earlier, volume[cell])
+        close[cell] = rows.close
+        if rows.volume is not None:
+            volume[cell] = rows.volume
+        _check_repeats(rows, None, close[cell], volume[cell])  # repeats within the chunk: one value won
+    grid = pd.date_range(pd.Timestamp(start, tz="UTC"), periods=n_bars, freq=interval, name=TIMESTAMP)
     return (
-        pd.DataFrame(close.T, index=grid, columns=rows.symbols, copy=False),
-        pd.DataFrame(volume.T, index=grid, columns=rows.symbols.copy(), copy=False),
+        pd.DataFrame(close.reshape(n_symbols, n_bars).T, index=grid, columns=symbols, copy=False),
+        pd.DataFrame(volume.reshape(n_symbols, n_bars).T, index=grid, columns=symbols.copy(), copy=False),
+        n_input,
+        n_rows,
     )
+
+
+def _check_repeats(rows: _Rows, where: np.ndarray | None, close: np.ndarray, volume: np.ndarray) -> None:
+    """Raise if a row's price or volume differs from the grid's ``close`` / ``volume`` at its cell.
+
+    ``where`` limits the check to some rows (None: all).
+    """
+    differs = rows.close != close
+    theirs = np.full(len(rows.ts), np.nan) if rows.volume is None else rows.volume
+    differs |= (theirs != volume) & ~(np.isnan(theirs) & np.isnan(volume))
+    if where is not None:
+        differs &= where
+    if differs.any():
+        conflicts = np.flatnonzero(differs)
+        raise DataError(
+            f"{len(conflicts)} (timestamp, symbol) pair(s) appear more than once with different values "
+            f"(first: {rows.label(int(conflicts[0]))}). Keep one row per symbol and bar."
+        )
+
+
+def _check_steps(close: pd.DataFrame, interval: pd.Timedelta) -> None:
+    """Raise if a symbol's bars are mostly not one grid step apart (a daily symbol in an hourly file)."""
+    valid = close.notna().to_numpy().T  # symbols x bars, contiguous per symbol
+    n_steps = valid.sum(axis=1) - 1
+    n_regular = (valid[:, 1:] & valid[:, :-1]).sum(axis=1)
+    odd = np.flatnonzero((n_steps > 0) & (n_regular < 0.5 * n_steps))
+    if len(odd) == 0:
+        return
+    times = close.index
+
+    def usual_step(c: int) -> pd.Timedelta:
+        return pd.Timedelta(pd.Series(np.diff(times[valid[c]].asi8)).mode().iloc[0], unit="ns")
+
+    names = ", ".join(f"{close.columns[c]} ({usual_step(c)})" for c in odd[:5])
+    raise _mixed(interval, f"{len(odd)} symbol(s) use another step: {names}")
 
 
 def _split_relistings(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from cluster_core._typing import PathArg
-from cluster_core.data._build import build_market_data
+from cluster_core.data._build import build_market_data, build_market_data_chunked
 from cluster_core.data._market import MarketData
 from cluster_core.data._schema import ALIASES, CLOSE, SYMBOL, TIMESTAMP, VOLUME_USD
 from cluster_core.errors import DataError
@@ -63,9 +64,10 @@ def load_file(
     if not isinstance(source, (bytes, bytearray)):
         path = Path(source)
         if path.is_dir() or (path.is_file() and _is_parquet(path)):
-            table, label = _read_parquet_dataset(path, until, last_days), name or path.name
-            long, layout = _to_long(table, label)
-            return build_market_data(long, source=f"{'folder' if path.is_dir() else 'file'} {label} ({layout} format)")
+            label = name or path.name
+            read, layout = _parquet_chunks(path, label, until, last_days)
+            kind = "folder" if path.is_dir() else "file"
+            return build_market_data_chunked(read, source=f"{kind} {label} ({layout} format)")
     raw, label = _read_bytes(source, name)
     table = read_table(raw, label)
     long, layout = _to_long(table, label)
@@ -77,13 +79,20 @@ def _is_parquet(path: Path) -> bool:
         return handle.read(4) == _PARQUET_MAGIC
 
 
-def _read_parquet_dataset(path: Path, until: pd.Timestamp | None, last_days: float | None) -> pd.DataFrame:
-    """Read the contract's columns of a Parquet file or folder, the time range pushed into the scan."""
+PARQUET_CHUNK_ROWS = 500_000  # rows converted at a time: memory is the grid plus one chunk
+
+
+def _parquet_chunks(
+    path: Path, label: str, until: pd.Timestamp | None, last_days: float | None
+) -> tuple[Callable[[], Iterator[pd.DataFrame]], str]:
+    """Return a reader of the contract's columns of a Parquet file or folder in long-format chunks, and the layout.
+
+    The time range is pushed into the scan (row groups and files outside it are skipped).
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
-    label = path.name
     try:
         dataset = ds.dataset(str(path), format="parquet", partitioning="hive", exclude_invalid_files=True)
         names = pd.Index(dataset.schema.names)
@@ -115,18 +124,32 @@ def _read_parquet_dataset(path: Path, until: pd.Timestamp | None, last_days: flo
         end = until
         if end is None:
             end = pd.Timestamp(pc.max(dataset.to_table(columns=[str(time_column)]).column(0)).as_py())
+            pa.default_memory_pool().release_unused()  # arrow's allocator keeps freed memory otherwise
         time_filter = field <= scalar(end)
         if last_days is not None:
             time_filter &= field > scalar(pd.Timestamp(end) - pd.Timedelta(days=last_days))
-    try:
-        table = dataset.to_table(columns=columns, filter=time_filter)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
-    if table.num_rows == 0:
+    if dataset.count_rows(filter=time_filter) == 0:
         raise DataError(f"{label} has no rows{' in the requested time range' if time_filter is not None else ''}.")
-    # Dictionary-encoded symbols (and a symbol partition key) stay categorical: the loader
-    # factorises their codes instead of millions of strings.
-    return table.to_pandas(self_destruct=True)
+
+    def read() -> Iterator[pd.DataFrame]:
+        scan = dataset.to_batches(columns=columns, filter=time_filter, batch_size=PARQUET_CHUNK_ROWS,
+                                  batch_readahead=1, fragment_readahead=1,  # bounded read-ahead: bounded memory
+                                  fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
+        while True:
+            try:
+                batch = next(scan)
+            except StopIteration:
+                return
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
+            # Dictionary-encoded symbols (and a symbol partition key) stay categorical: the
+            # loader factorises their codes instead of millions of strings.
+            chunk = _to_long(batch.to_pandas(), label)[0]
+            del batch
+            pa.default_memory_pool().release_unused()  # arrow's allocator keeps freed memory otherwise
+            yield chunk
+
+    return read, "long" if is_long else "wide"
 
 
 def _read_bytes(source: PathArg | bytes, name: str | None) -> tuple[bytes, str]:

@@ -97,93 +97,109 @@ def _duplicates(
     lo = max(first - 1, 0)
     close = data.close[candidates].to_numpy().T[:, lo : last + 1]
     returns = close[:, 1:] / close[:, :-1] - 1.0
-    corr, n = _pairwise_corr(returns)
     volume = X.loc[candidates, Feature.AVG_DAILY_VOLUME_USD.value].fillna(0).to_numpy()
-    i_idx, j_idx = np.nonzero(np.triu(corr > threshold, k=1) & (n >= 10))
     flagged: set[str] = set()
-    for i, j in zip(i_idx, j_idx, strict=True):
+    for i, j, corr in _correlated_pairs(returns, threshold, min_bars=10):
         keep, copy = (i, j) if volume[i] >= volume[j] else (j, i)
         if candidates[copy] in flagged:
             continue
         flagged.add(candidates[copy])
-        rows.append(
-            (candidates[copy], Flag.DUPLICATE.value, f"returns {corr[i, j]:.3f} correlated with {candidates[keep]}")
-        )
+        rows.append((candidates[copy], Flag.DUPLICATE.value, f"returns {corr:.3f} correlated with {candidates[keep]}"))
+
+
+BLOCK_CELLS = 2_000_000  # pairs computed at a time (each of the six block arrays is 16 MB)
+
+
+def _correlated_pairs(returns: np.ndarray, threshold: float, min_bars: int) -> list[tuple[int, int, float]]:
+    """Pairs ``i < j`` of rows whose pairwise-complete correlation exceeds ``threshold`` on ``min_bars`` shared bars.
+
+    In row order of ``i`` then ``j``. The upper triangle of the correlation matrix is
+    computed a block of rows at a time and only the pairs above the threshold are kept,
+    so memory is a few blocks, not ``k x k`` (800 MB of temporaries at 5,000 symbols,
+    19 GB at 20,000).
+    """
+    k = len(returns)
+    sums = _PairSums(returns)
+    step = max(1, BLOCK_CELLS // k)
+    pairs = []
+    for lo in range(0, k, step):
+        hi = min(lo + step, k)
+        corr, n = sums.correlation(slice(lo, hi), slice(lo, k))
+        above = (corr > threshold) & (n >= min_bars)
+        above &= np.arange(lo, k)[None, :] > np.arange(lo, hi)[:, None]
+        for i, j in zip(*np.nonzero(above), strict=True):
+            pairs.append((lo + int(i), lo + int(j), float(corr[i, j])))
+    return pairs
 
 
 def _pairwise_corr(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairwise-complete Pearson correlation of every pair of rows, and the bars each pair shares.
-
-    Rows without a gap (most of a universe) take one matrix product on centred rows;
-    only the rows with gaps need the four products of the pairwise-complete formula, and
-    only against the others (``m x k`` instead of ``k x k``): at 5,000 symbols that is the
-    difference between one and four ``k x k x bars`` products.
-    """
-    k, bars = returns.shape
-    valid = ~np.isnan(returns)
-    gappy = np.flatnonzero(~valid.all(axis=1))
-    if len(gappy) > k // 2:  # mostly gappy: the all-pairs formula is cheaper
-        return _complete_pairs(returns, valid, np.arange(k))
-    corr, n = np.full((k, k), np.nan), np.full((k, k), float(bars))
-    full = np.flatnonzero(valid.all(axis=1))
-    if len(full):
-        z = returns[full] - returns[full].mean(axis=1, keepdims=True)
-        norm = np.sqrt((z * z).sum(axis=1))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            corr[np.ix_(full, full)] = (z @ z.T) / np.outer(norm, norm)
-    if len(gappy):
-        block, shared = _complete_pairs(returns, valid, gappy)
-        corr[gappy, :], corr[:, gappy] = block, block.T
-        n[gappy, :], n[:, gappy] = shared, shared.T
-    return corr, n
+    """Pairwise-complete Pearson correlation of every pair of rows, and the bars each pair shares (k x k)."""
+    every = slice(0, len(returns))
+    return _PairSums(returns).correlation(every, every)
 
 
 SPARSE_GAPS = 0.05  # below this share of missing returns, the pairwise sums are corrected sparsely
 
 
-def _complete_pairs(returns: np.ndarray, valid: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Correlation of ``rows`` against every row on the bars both have (``len(rows) x k``), and those bar counts.
+class _PairSums:
+    """Rows of returns (NaN = missing) prepared for pairwise-complete correlations of any two blocks of rows.
 
     The pairwise-complete sums (bars shared, sum of x and x^2 over the bars where the
     other row is present, sum of xy) are, with few missing bars, each row's totals minus
-    sparse corrections over the other row's missing bars: one dense ``len(rows) x k x
-    bars`` product (sum of xy) instead of five, the same formula.
+    sparse corrections over the other row's missing bars: one dense product (sum of xy)
+    instead of five, the same formula.
     """
-    r = np.where(valid, returns, 0.0)
-    if (~valid).mean() < SPARSE_GAPS:
-        from scipy import sparse
 
-        bars = returns.shape[1]
-        missing = sparse.csr_matrix(~valid, dtype=np.float64)  # k x bars, a handful per row
-        r2 = r * r
-        count = missing.sum(axis=1).A1
-        n = (missing[rows] @ missing.T).toarray()  # both missing
-        n += bars
-        n -= count[rows][:, None]
-        n -= count[None, :]
+    def __init__(self, returns: np.ndarray) -> None:
+        valid = ~np.isnan(returns)
+        self.bars = returns.shape[1]
+        self.r = np.where(valid, returns, 0.0)
+        self.sparse = (~valid).mean() < SPARSE_GAPS
+        if self.sparse:
+            from scipy import sparse
 
-        def totals_minus(total: np.ndarray, correction: np.ndarray) -> np.ndarray:
-            return np.subtract(total, correction, out=np.asarray(correction))  # in place: k x k arrays are big
+            self.missing = sparse.csr_matrix(~valid, dtype=np.float64)  # a handful per row
+            self.count = self.missing.sum(axis=1).A1
+            # bars x rows, C order: scipy multiplies a sparse matrix only by C-ordered blocks, and
+            # a block of columns of these copies in runs instead of transposing on every call.
+            self.rT = np.ascontiguousarray(self.r.T)
+            self.r2T = self.rT * self.rT
+            self.total, self.total2 = self.r.sum(axis=1), self.r2T.sum(axis=0)
+        else:
+            self.r2 = self.r * self.r
+            self.v = valid.astype(np.float64)
 
-        sx = totals_minus(r[rows].sum(axis=1)[:, None], (missing @ r[rows].T).T)  # x where y is present
-        sy = totals_minus(r.sum(axis=1)[None, :], missing[rows] @ r.T)
-        sxx = totals_minus(r2[rows].sum(axis=1)[:, None], (missing @ r2[rows].T).T)
-        syy = totals_minus(r2.sum(axis=1)[None, :], missing[rows] @ r2.T)
-    else:
-        v = valid.astype(np.float64)
-        n = v[rows] @ v.T
-        sx, sy = r[rows] @ v.T, v[rows] @ r.T
-        sxx, syy = (r[rows] * r[rows]) @ v.T, v[rows] @ (r * r).T
-    corr = r[rows] @ r.T  # sum of xy; becomes the correlation in place
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # corr = (sxy - sx sy / n) / sqrt((sxx - sx^2 / n) (syy - sy^2 / n)), in place: a k x k
-        # temporary is 200 MB at 5,000 symbols, and each pass over it costs more than the sparse sums.
-        corr -= _over(sx * sy, n)
-        sxx -= _over(np.square(sx, out=sx), n)
-        syy -= _over(np.square(sy, out=sy), n)
-        sxx *= syy
-        corr /= np.sqrt(sxx, out=sxx)
-    return corr, n
+    def correlation(self, rows: slice, cols: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Return the correlation of ``rows`` against ``cols`` (``len(rows) x len(cols)``) and the bars they share."""
+        x, y = self.r[rows], self.r[cols]
+        if self.sparse:
+            miss_x, miss_y = self.missing[rows], self.missing[cols]
+            n = (miss_x @ miss_y.T).toarray()  # both missing
+            n += self.bars
+            n -= self.count[rows][:, None]
+            n -= self.count[cols][None, :]
+
+            def totals_minus(total: np.ndarray, correction: np.ndarray) -> np.ndarray:
+                return np.subtract(total, correction, out=np.asarray(correction))  # in place: the blocks are big
+
+            sx = totals_minus(self.total[rows][:, None], (miss_y @ self.rT[:, rows]).T)  # x where y is present
+            sy = totals_minus(self.total[cols][None, :], miss_x @ self.rT[:, cols])
+            sxx = totals_minus(self.total2[rows][:, None], (miss_y @ self.r2T[:, rows]).T)
+            syy = totals_minus(self.total2[cols][None, :], miss_x @ self.r2T[:, cols])
+        else:
+            vx, vy, x2, y2 = self.v[rows], self.v[cols], self.r2[rows], self.r2[cols]
+            n = vx @ vy.T
+            sx, sy, sxx, syy = x @ vy.T, vx @ y.T, x2 @ vy.T, vx @ y2.T
+        corr = x @ y.T  # sum of xy; becomes the correlation in place
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # corr = (sxy - sx sy / n) / sqrt((sxx - sx^2 / n) (syy - sy^2 / n)), in place: each
+            # pass over a temporary costs more than the sparse sums.
+            corr -= _over(sx * sy, n)
+            sxx -= _over(np.square(sx, out=sx), n)
+            syy -= _over(np.square(sy, out=sy), n)
+            sxx *= syy
+            corr /= np.sqrt(sxx, out=sxx)
+        return corr, n
 
 
 def _over(values: np.ndarray, n: np.ndarray) -> np.ndarray:

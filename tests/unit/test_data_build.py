@@ -214,3 +214,49 @@ def test_vectorised_relisting_screen_finds_exactly_the_symbols_the_per_symbol_ru
         if ((gaps >= RELIST_MIN_GAP) & (jumps >= RELIST_MIN_LOG10_JUMP)).any():
             expected.append(col)
     assert list(_relisting_suspects(close, block=block)) == expected
+
+
+def _reference_grid(table: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The obvious build: drop exact repeats, pivot, reindex to every bar from the first to the last."""
+    unique = table.drop_duplicates(["timestamp", "symbol"])
+    grid = pd.date_range(unique.timestamp.min(), unique.timestamp.max(), freq=freq, name="timestamp", unit="ns")
+    close = unique.pivot(index="timestamp", columns="symbol", values="close").reindex(grid)
+    volume = unique.pivot(index="timestamp", columns="symbol", values="volume_usd").reindex(grid)
+    kept = close.columns[close.notna().sum() >= 2].sort_values()  # a single price is dropped with a note
+    return close[kept], volume[kept]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 7), st.sampled_from(["1h", "1D", "15min"]), st.booleans())
+def test_grid_from_rows_in_any_order_equals_the_pivot_reference(seed, n_symbols, freq, repeats):
+    rng = np.random.default_rng(seed)
+    table = make_long(n_symbols=n_symbols, n_bars=int(rng.integers(5, 60)), freq=freq, seed=seed % 1000)
+    table = table[rng.random(len(table)) > 0.2]  # missing bars, some for every symbol at once
+    for symbol in table.symbol.unique()[:2]:  # late starts and early ends
+        rows = table.index[table.symbol == symbol]
+        table = table.drop(rows[: int(rng.integers(0, 3))])
+    if repeats:  # exact repeats of random rows
+        table = pd.concat([table, table.sample(int(rng.integers(1, 6)), replace=True, random_state=seed % 1000)])
+    table = table.sample(frac=1.0, random_state=seed % 1000).reset_index(drop=True)  # any row order
+    if table.drop_duplicates(["timestamp", "symbol"]).groupby("symbol").size().ge(2).sum() < 3:
+        return
+    step = pd.Timedelta(freq)
+    steps = table.drop_duplicates(["timestamp", "symbol"]).sort_values("timestamp").groupby("symbol").timestamp.diff()
+    regular = (steps == step).groupby(table.symbol).sum()
+    if (regular < 0.5 * steps.notna().groupby(table.symbol).sum()).any():  # mostly 2-bar steps: the mixed rule
+        with pytest.raises(DataError, match="Mixed bar intervals"):
+            build_market_data(table, source="test")
+        return
+    md = build_market_data(table, source="test")
+    close, volume = _reference_grid(table, freq)
+    pd.testing.assert_frame_equal(md.close, close, check_names=False, check_freq=False)
+    pd.testing.assert_frame_equal(md.volume_usd, volume, check_names=False, check_freq=False)
+    n_repeats = int(table.duplicated(["timestamp", "symbol"]).sum())
+    assert any(f"Collapsed {n_repeats} exact" in n for n in md.notes) == (n_repeats > 0)
+
+
+def test_a_few_hourly_symbols_among_many_daily_ones_name_the_daily_ones():
+    daily = make_long(n_symbols=6, n_bars=10, freq="1D")
+    hourly = make_long(n_symbols=1, n_bars=240, freq="1h", seed=5).assign(symbol="H")
+    with pytest.raises(DataError, match=r"Mixed bar intervals.*6 symbol\(s\) use another step: S0 \(1 days"):
+        build_market_data(pd.concat([daily, hourly]), source="test")

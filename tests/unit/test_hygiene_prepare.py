@@ -162,3 +162,23 @@ def test_duplicate_screen_correlation_matches_pandas_pairwise_complete(gappy_row
     np.testing.assert_allclose(corr, expected, rtol=0, atol=1e-12, equal_nan=True)
     np.testing.assert_array_equal(shared, frame.notna().astype(float).T.to_numpy() @ frame.notna().astype(float).to_numpy())
     assert corr[0, 1] > 0.99
+
+
+@pytest.mark.parametrize(("block_rows", "gappy"), [(1, False), (7, True), (24, True), (100, False)])
+def test_duplicate_pairs_by_blocks_equal_the_pairs_of_the_whole_matrix(monkeypatch, block_rows, gappy):
+    from cluster_core.features import _hygiene
+
+    rng = np.random.default_rng(block_rows)
+    returns = rng.standard_normal((40, 200)) * 0.01
+    for copy, source in ((3, 0), (17, 9), (39, 2), (25, 24)):  # near duplicates, across block borders
+        returns[copy] = returns[source] * rng.uniform(0.5, 3) + rng.standard_normal(200) * 1e-4
+    if gappy:  # late listings and scattered gaps: the dense path
+        returns[rng.integers(0, 40, 400), rng.integers(0, 200, 400)] = np.nan
+        returns[25, :120] = np.nan
+    monkeypatch.setattr(_hygiene, "BLOCK_CELLS", block_rows * len(returns))
+    corr, shared = _hygiene._pairwise_corr(returns)
+    i, j = np.nonzero(np.triu((corr > 0.99) & (shared >= 10), k=1))
+    pairs = _hygiene._correlated_pairs(returns, 0.99, min_bars=10)
+    assert [(a, b) for a, b, _ in pairs] == list(zip(i.tolist(), j.tolist(), strict=True))
+    assert {(a, b) for a, b, _ in pairs} >= {(0, 3), (9, 17), (2, 39), (24, 25)}
+    np.testing.assert_allclose([c for _, _, c in pairs], corr[i, j], rtol=0, atol=1e-12)
