@@ -1,8 +1,14 @@
-"""Data loading and the engine's results for the pages, each step in ``st.cache_data`` or a memo.
+"""Data loading and the engine's results for the pages, each step in ``st.cache_resource`` or a memo.
 
 Keys are the data's fingerprint and the frozen configs, so a k change refits the
 clustering but reuses the features and the map. Engine errors become ``st.error`` and a
 stop (or a kept previous dataset), never a traceback.
+
+The engine's results are immutable values (frozen dataclasses the pages only read), so
+every session shares one object per key (``st.cache_resource``). ``st.cache_data`` would
+pickle each value on every hit: a copy of the market data (50 MB for the hourly sample)
+per session and per rerun, which made ten analysts cost 1.7 GB of server memory and most of
+its CPU time.
 """
 
 from __future__ import annotations
@@ -49,14 +55,14 @@ class Session:
     reduction: ReductionConfig
 
 
-@st.cache_data(max_entries=2, show_spinner="Loading the bundled dataset...")
+@st.cache_resource(max_entries=2, show_spinner="Loading the bundled dataset...")
 def _cached_sample(name: str) -> MarketData:
     data = load_sample(name)
     _ = data.fingerprint  # computed once, then kept with the cached value
     return data
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the file...")
+@st.cache_resource(max_entries=4, show_spinner="Reading the file...")
 def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
     data = load_file(_raw, name=name)
     _ = data.fingerprint
@@ -129,7 +135,7 @@ def _load(source: DataSource, messages: list[tuple[str, str]]) -> MarketData:
     return _cached_sample(SampleName.HOURLY.value)
 
 
-@st.cache_data(max_entries=16, show_spinner="Computing features...")
+@st.cache_resource(max_entries=16, show_spinner="Computing features...")
 def _cached_features(
     fingerprint: str, config: FeatureConfig, universe: UniverseConfig, _data: MarketData
 ) -> FeatureView:
@@ -146,7 +152,7 @@ def feature_view(session: Session) -> FeatureView:
         raise  # unreachable: st.stop() ends the script run
 
 
-@st.cache_data(max_entries=8, show_spinner="Computing each feature in every non-overlapping window...")
+@st.cache_resource(max_entries=8, show_spinner="Computing each feature in every non-overlapping window...")
 def _cached_persistence(fp: str, features: FeatureConfig, _data: MarketData) -> Persistence:
     return feature_persistence(_data, replace(features, as_of=None))
 
@@ -160,25 +166,25 @@ def persistence(session: Session) -> Persistence | None:
         return None
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _cached_prepared(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
                      _view: FeatureView) -> Prepared:
     return prepare(_view, prep)
 
 
-@st.cache_data(max_entries=32, show_spinner="Clustering...")
+@st.cache_resource(max_entries=32, show_spinner="Clustering...")
 def _cached_clustering(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
                        config: ClusterConfig, _data: MarketData, _view: FeatureView, _prepared: Prepared) -> Clustering:
     return cluster(_data, _view, _prepared, config)
 
 
-@st.cache_data(max_entries=16, show_spinner="Drawing the 2-D map...")
+@st.cache_resource(max_entries=16, show_spinner="Drawing the 2-D map...")
 def _cached_embedding(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
                       config: ReductionConfig, _prepared: Prepared) -> Embedding:
     return embed(_prepared, config)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _cached_stability(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
                       config: ClusterConfig, _prepared: Prepared, _clustering: Clustering) -> pd.Series:
     return cluster_stability(_prepared.Z, _clustering)

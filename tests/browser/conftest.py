@@ -26,6 +26,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+SERVER_PIDS: dict[str, int] = {}  # url -> the server's process id (the load test reads its memory and CPU)
 
 
 def _free_port() -> int:
@@ -55,6 +56,7 @@ def server() -> Iterator[str]:
                 proc.kill()
                 pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
             time.sleep(0.3)
+    SERVER_PIDS[url] = proc.pid
     yield url
     proc.terminate()
     try:
