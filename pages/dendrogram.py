@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from cluster_core.charts import plot_correlation_heatmap, plot_dendrogram
+from cluster_core.charts import dendrogram_branches, heatmap_sample, plot_correlation_heatmap, plot_dendrogram
+from cluster_core.charts._clusters import DENDROGRAM_BRANCHES, DENDROGRAM_MAX_LEAVES, HEATMAP_MAX_SYMBOLS
 from cluster_core.clustering import ClusterConfig, ClusterMethod, fit_clusters
 from cluster_core.pipeline import window_returns
-from pages._shared import cluster_result, setup_page, show_messages
+from pages._shared import cluster_result, download_csv, setup_page, show_messages
 
 session = setup_page()
 result = cluster_result(session)
@@ -25,12 +28,27 @@ else:
     cut = None
     st.caption(f"Ward tree of the scaled features, coloured by the current {fit.config.method.value} clusters "
                "(choose Hierarchical in the sidebar to cut the tree itself).")
-st.plotly_chart(plot_dendrogram(tree, list(result.prepared.Z.index), fit.labels, result.profile.names, cut),
+symbols = list(result.prepared.Z.index)
+if len(symbols) > DENDROGRAM_MAX_LEAVES:
+    st.info(f"{len(symbols):,} symbols: the tree is drawn down to its top {DENDROGRAM_BRANCHES} branches, each "
+            "ending in one leaf labelled with its size and main cluster (hover for its first members). "
+            "The table below lists every branch's members.")
+st.plotly_chart(plot_dendrogram(tree, symbols, fit.labels, result.profile.names, cut),
                 width="stretch", key="dendrogram.tree")
+if len(symbols) > DENDROGRAM_MAX_LEAVES:
+    branches = dendrogram_branches(tree, symbols, fit.labels, result.profile.names)
+    st.subheader("Branches and their members")
+    st.dataframe(branches, hide_index=True, width="stretch", key="dendrogram.branches",
+                 column_config={"share": st.column_config.NumberColumn("share of main cluster", format="percent")})
+    download_csv(branches, "dendrogram_branches.csv", "Download branches CSV", key="dendrogram.download")
 
 st.subheader("Return correlations, grouped by cluster")
+shown = heatmap_sample(fit.labels)
 st.caption("Rows and columns ordered by cluster, then by an average-linkage tree inside each cluster; "
-           "boxes mark clusters.")
-corr = window_returns(session.data, result.view.features).corr(min_periods=10)
-st.plotly_chart(plot_correlation_heatmap(corr, fit.labels, result.profile.names), width="stretch",
+           "boxes mark clusters." + (f" A seeded sample of {len(shown)} of the {len(fit.labels):,} symbols, each "
+                                     f"cluster in proportion (more than {HEATMAP_MAX_SYMBOLS} would not be readable)."
+                                     if len(shown) < len(fit.labels) else ""))
+features = result.view.features
+corr = window_returns(session.data, replace(features, X=features.X.loc[shown])).corr(min_periods=10)
+st.plotly_chart(plot_correlation_heatmap(corr, fit.labels[shown], result.profile.names), width="stretch",
                 key="dendrogram.corr")

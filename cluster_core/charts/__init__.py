@@ -1,6 +1,9 @@
 """Plotly figure builders: pure functions from engine values to ``go.Figure`` (never shown here)."""
 
 from cluster_core.charts._clusters import (
+    BRANCH_COLUMNS,
+    dendrogram_branches,
+    heatmap_sample,
     plot_cluster_map,
     plot_correlation_heatmap,
     plot_dendrogram,
@@ -22,7 +25,10 @@ from cluster_core.charts._style import PALETTE, cluster_colour
 from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
 
 __all__ = [
+    "BRANCH_COLUMNS",
     "PALETTE",
+    "dendrogram_branches",
+    "heatmap_sample",
     "cluster_colour",
     "plot_ari_over_time",
     "plot_equity",

@@ -10,7 +10,15 @@ from scipy.cluster import hierarchy
 from cluster_core.charts._style import LINK_COLOUR, cluster_colour
 from cluster_core.errors import ParameterError
 
-__all__ = ["plot_cluster_map", "plot_correlation_heatmap", "plot_dendrogram", "plot_profile_heatmap"]
+__all__ = [
+    "BRANCH_COLUMNS",
+    "dendrogram_branches",
+    "heatmap_sample",
+    "plot_cluster_map",
+    "plot_correlation_heatmap",
+    "plot_dendrogram",
+    "plot_profile_heatmap",
+]
 
 HOVER_FEATURES = ("annualized_vol", "btc_corr", "beta_btc", "avg_daily_volume_usd", "annualized_return",
                   "momentum_30d", "max_drawdown")
@@ -99,22 +107,31 @@ def _hover(symbol: str, X: pd.DataFrame, confidence: float | None = None) -> str
     return "<br>".join(parts)
 
 
+DENDROGRAM_MAX_LEAVES = 300  # above this many symbols the tree is drawn down to its top branches only
+DENDROGRAM_BRANCHES = 60  # ...this many, each a leaf standing for its members (dendrogram_branches lists them)
+
+
 def plot_dendrogram(
-    tree: np.ndarray, symbols: list[str], labels: pd.Series, names: pd.Series, cut: float | None = None
+    tree: np.ndarray, symbols: list[str], labels: pd.Series, names: pd.Series, cut: float | None = None,
+    max_leaves: int | None = None,
 ) -> go.Figure:
     """Horizontal dendrogram drawn from scipy's coordinates, one trace per cluster colour.
 
     Links whose leaves all belong to one cluster take that cluster's colour (as on the
     map), others are grey; the cut height is a dashed line. Readable at 150+ leaves: the
-    figure grows 13 px per leaf.
+    figure grows 13 px per leaf. Above ``max_leaves`` symbols (default
+    :data:`DENDROGRAM_MAX_LEAVES`) only the top
+    :data:`DENDROGRAM_BRANCHES` branches are drawn, each ending in one leaf labelled with
+    its size and main cluster (its members: :func:`dendrogram_branches`).
     """
     if len(symbols) != len(tree) + 1:
         raise ParameterError(f"The tree has {len(tree) + 1} leaves but {len(symbols)} symbols were given.")
     leaf_labels = labels.reindex(symbols).to_numpy()
     link_label = _link_labels(tree, leaf_labels)
+    truncated = len(symbols) > (DENDROGRAM_MAX_LEAVES if max_leaves is None else max_leaves)
     drawn = hierarchy.dendrogram(
-        tree, no_plot=True, labels=symbols, orientation="right",
-        link_color_func=lambda i: str(link_label[i]),
+        tree, no_plot=True, labels=symbols, orientation="right", link_color_func=lambda i: str(link_label[i]),
+        **({"truncate_mode": "lastp", "p": DENDROGRAM_BRANCHES} if truncated else {}),
     )
     segments: dict[str, tuple[list[float], list[float]]] = {}
     for xs, ys, colour in zip(drawn["dcoord"], drawn["icoord"], drawn["color_list"], strict=True):
@@ -131,24 +148,97 @@ def plot_dendrogram(
                 name="between clusters" if label == -2 else str(names.get(label, label)),
             )
         )
-    leaves = drawn["ivl"]
-    positions = [5 + 10 * i for i in range(len(leaves))]
+    if truncated:
+        branches = _branches(tree, symbols, labels, names, drawn["leaves"])
+        ticks = [f"{row.size} · {row.cluster_name}" if row.size > 1 else row.members for row in branches.itertuples()]
+        colours = [cluster_colour(int(c)) for c in branches["cluster"]]
+        hover = [f"branch {row.branch}: {row.size} symbols, {row.share:.0%} {row.cluster_name}<br>"
+                 f"{_first(row.members)}" for row in branches.itertuples()]
+        sizes = list(np.clip(4 + 2 * np.sqrt(branches["size"].to_numpy()), 5, 18))
+    else:
+        ticks = list(drawn["ivl"])
+        colours = [cluster_colour(int(labels.get(s, -1))) for s in ticks]
+        hover = [f"{s}: {names.get(int(labels.get(s, -1)), '')}" for s in ticks]
+        sizes = 5
+    positions = [5 + 10 * i for i in range(len(ticks))]
     fig.add_trace(
-        go.Scatter(
-            x=[0] * len(leaves), y=positions, mode="markers", showlegend=False,
-            marker={"size": 5, "color": [cluster_colour(int(labels.get(s, -1))) for s in leaves]},
-            hovertext=[f"{s}: {names.get(int(labels.get(s, -1)), '')}" for s in leaves], hoverinfo="text",
-        )
+        go.Scatter(x=[0] * len(ticks), y=positions, mode="markers", showlegend=False,
+                   marker={"size": sizes, "color": colours}, hovertext=hover, hoverinfo="text")
     )
     if cut is not None:
         fig.add_vline(x=cut, line={"dash": "dash", "color": "#ef4444"}, annotation_text=f"cut {cut:.3g}")
     fig.update_layout(
-        height=max(420, 13 * len(leaves) + 80),
-        yaxis={"tickvals": positions, "ticktext": leaves, "tickfont": {"size": 10}, "range": [0, 10 * len(leaves)]},
+        height=max(420, 13 * len(ticks) + 80),
+        yaxis={"tickvals": positions, "ticktext": ticks, "tickfont": {"size": 10}, "range": [0, 10 * len(ticks)]},
         xaxis={"title": "merge distance", "autorange": "reversed"},
         legend={"title": "Clusters"}, margin={"l": 80, "r": 20, "t": 30, "b": 40},
     )
     return fig
+
+
+BRANCH_COLUMNS = ("branch", "size", "cluster", "cluster_name", "share", "members")
+
+
+def dendrogram_branches(
+    tree: np.ndarray, symbols: list[str], labels: pd.Series, names: pd.Series, branches: int = DENDROGRAM_BRANCHES
+) -> pd.DataFrame:
+    """Members of the top ``branches`` branches of the tree, in the drawn order (top to bottom of the figure).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`BRANCH_COLUMNS`: branch number, its number of symbols, its most
+        common cluster with that cluster's name and share of the branch, and the members
+        (comma-separated). Every symbol is in exactly one branch.
+    """
+    if len(symbols) != len(tree) + 1:
+        raise ParameterError(f"The tree has {len(tree) + 1} leaves but {len(symbols)} symbols were given.")
+    drawn = hierarchy.dendrogram(tree, no_plot=True, truncate_mode="lastp", p=branches, orientation="right")
+    return _branches(tree, symbols, labels, names, drawn["leaves"]).iloc[::-1].reset_index(drop=True)
+
+
+def _branches(tree: np.ndarray, symbols: list[str], labels: pd.Series, names: pd.Series,
+              nodes: list[int]) -> pd.DataFrame:
+    """One row per drawn leaf node (scipy's order: bottom to top of the figure), numbered from the top."""
+    n = len(symbols)
+    rows = []
+    for position, node in enumerate(nodes):
+        members, stack = [], [int(node)]
+        while stack:
+            current = stack.pop()
+            if current < n:
+                members.append(symbols[current])
+            else:
+                stack.extend(int(child) for child in tree[current - n, :2])
+        counts = labels.reindex(members).value_counts()
+        main = int(counts.index[0]) if len(counts) else -1
+        rows.append((len(nodes) - position, len(members), main, str(names.get(main, "noise" if main < 0 else main)),
+                     float(counts.iloc[0] / len(members)) if len(counts) else 0.0, ", ".join(sorted(members))))
+    return pd.DataFrame(rows, columns=list(BRANCH_COLUMNS))
+
+
+def _first(members: str, shown: int = 12) -> str:
+    names = members.split(", ")
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+HEATMAP_MAX_SYMBOLS = 300  # a correlation heatmap of more symbols is unreadable (and heavy in the browser)
+
+
+def heatmap_sample(labels: pd.Series, max_symbols: int | None = None, seed: int = 0) -> list[str]:
+    """Return a seeded sample of about ``max_symbols`` symbols, each cluster in proportion (at least 2 each).
+
+    All symbols when there are no more than ``max_symbols`` (default :data:`HEATMAP_MAX_SYMBOLS`).
+    """
+    max_symbols = HEATMAP_MAX_SYMBOLS if max_symbols is None else max_symbols
+    if len(labels) <= max_symbols:
+        return list(labels.index)
+    rng = np.random.default_rng(seed)
+    picked = []
+    for _, members in labels.groupby(labels):
+        take = min(len(members), max(2, round(max_symbols * len(members) / len(labels))))
+        picked.extend(rng.choice(members.index.to_numpy(), take, replace=False))
+    return list(labels.index[np.sort(labels.index.get_indexer(picked))])
 
 
 def _link_labels(tree: np.ndarray, leaf_labels: np.ndarray) -> dict[int, int]:

@@ -107,14 +107,16 @@ def test_ten_analysts_at_once_then_a_crowd_of_twenty(server):
     wall = time.perf_counter() - start
     cpu_ten = sum(process.cpu_times()[:2]) - cpu_before
     rss_after_ten = process.memory_info().rss / 2**20
+    cpu_before_crowd = sum(process.cpu_times()[:2])
     crowd = asyncio.run(_crowd(server, CROWD, full=False))
+    cpu_crowd = sum(process.cpu_times()[:2]) - cpu_before_crowd
     with urllib.request.urlopen(f"{server}/_stcore/health", timeout=10) as resp:
         assert resp.read() == b"ok"  # still serving
     rss_after_crowd = process.memory_info().rss / 2**20
     report = {
         "sessions": SESSIONS, "wall_s": round(wall, 1), "server_cpu_s": round(cpu_ten, 1),
         "server_cpu_per_session_s": round(cpu_ten / SESSIONS, 2), "ten": _summary(runs),
-        "crowd_of_twenty_landing": _summary(crowd),
+        "crowd_of_twenty_landing": _summary(crowd), "server_cpu_per_landing_s": round(cpu_crowd / CROWD, 2),
         "server_rss_mb": {"before": round(rss_before), "after_ten": round(rss_after_ten),
                           "after_twenty": round(rss_after_crowd)},
     }

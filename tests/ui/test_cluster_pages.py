@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cluster_core.clustering import ClusterMethod
@@ -163,3 +165,22 @@ def test_a_window_without_clear_groups_says_so_once_and_shows_no_scores():
     metrics = _metrics(at)
     assert metrics["Clusters"] == "1" and metrics["Silhouette"] == "–" and metrics["Confidence"] == "100%"
     assert frame_with(at, "cluster", "name", "size")["name"].tolist() == ["Whole market"]
+
+
+def test_dendrogram_of_a_large_universe_shows_its_top_branches_and_lists_their_members(monkeypatch):
+    from cluster_core.charts import _clusters
+
+    monkeypatch.setattr(_clusters, "DENDROGRAM_MAX_LEAVES", 100)  # the sample's 144 symbols count as large
+    monkeypatch.setattr(_clusters, "HEATMAP_MAX_SYMBOLS", 60)
+    at = page("dendrogram.py")
+    at.query_params["map"] = "pca"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("top 60 branches" in info.value for info in at.info)
+    branches = frame_with(at, "branch", "size", "cluster_name", "members")
+    assert len(branches) == 60
+    assert branches["size"].sum() == len({m for row in branches["members"] for m in row.split(", ")})
+    tree, heatmap = at.get("plotly_chart")
+    assert any("A seeded sample of" in c.value for c in at.caption)
+    shown = json.loads(heatmap.proto.spec)["data"][0]["x"]
+    assert 55 <= len(shown) <= 70 < branches["size"].sum()

@@ -168,3 +168,48 @@ def test_over_time_charts_show_what_the_tables_say():
     fig = plot_peer_history(history)
     assert list(fig.data[0].y) == pytest.approx([-0.1, 0.05])  # X counted once in January
     assert list(fig.data[1].y) == pytest.approx([0.1, 0.05])
+
+
+def test_a_tree_of_thousands_of_symbols_is_drawn_to_its_top_branches_with_every_member_listed():
+    from scipy.cluster import hierarchy
+
+    from cluster_core.charts import dendrogram_branches, plot_dendrogram
+    from cluster_core.charts._clusters import DENDROGRAM_BRANCHES, DENDROGRAM_MAX_LEAVES
+
+    rng = np.random.default_rng(3)
+    n = 1200
+    centres = rng.normal(0, 6, (4, 3))
+    truth = rng.integers(0, 4, n)
+    points = centres[truth] + rng.normal(0, 1, (n, 3))
+    symbols = [f"S{i:04d}" for i in range(n)]
+    tree = hierarchy.linkage(points, "ward")
+    labels = pd.Series(truth, index=symbols)
+    names = pd.Series({0: "A", 1: "B", 2: "C", 3: "D"})
+    branches = dendrogram_branches(tree, symbols, labels, names)
+    assert len(branches) == DENDROGRAM_BRANCHES and branches["branch"].tolist() == list(range(1, 61))
+    members = [m for row in branches["members"] for m in row.split(", ")]
+    assert sorted(members) == symbols  # every symbol in exactly one branch
+    assert branches["size"].sum() == n
+    assert (branches["share"] == 1.0).mean() > 0.9  # ward branches of well-separated groups are pure
+    for row in branches.itertuples():
+        assert labels[row.members.split(", ")].value_counts().index[0] == row.cluster
+    fig = plot_dendrogram(tree, symbols, labels, names)
+    leaves = fig.data[-1]
+    assert len(leaves.y) == DENDROGRAM_BRANCHES and fig.layout.height < 13 * 80 + 100
+    assert list(fig.layout.yaxis.ticktext)[::-1][0].startswith(f"{branches['size'][0]} · ")  # the top one
+    assert "branch 1:" in leaves.hovertext[-1]
+    small = plot_dendrogram(hierarchy.linkage(points[:50], "ward"), symbols[:50], labels[:50], names)
+    assert DENDROGRAM_MAX_LEAVES >= 50 and len(small.data[-1].y) == 50 and set(small.layout.yaxis.ticktext) == set(symbols[:50])
+
+
+def test_heatmap_sample_keeps_every_cluster_in_proportion():
+    from cluster_core.charts import heatmap_sample
+
+    labels = pd.Series([0] * 3000 + [1] * 900 + [2] * 100 + [3] * 3, index=[f"S{i}" for i in range(4003)])
+    picked = heatmap_sample(labels, max_symbols=300, seed=1)
+    counts = labels[picked].value_counts()
+    assert 295 <= len(picked) <= 310 and len(set(picked)) == len(picked)
+    assert counts[0] == 225 and counts[1] == 67 and counts[2] == 7 and counts[3] == 2
+    assert picked == [s for s in labels.index if s in set(picked)]  # in the labels' order
+    assert heatmap_sample(labels[:200]) == list(labels.index[:200])
+    assert heatmap_sample(labels, seed=1, max_symbols=300) == picked  # seeded
