@@ -29,6 +29,26 @@ def test_maps_are_deterministic_and_finite(recent, method):
     assert list(a.coords.index) == list(prepared.Z.index)
 
 
+def test_umap_of_thousands_of_points_uses_exact_neighbours_and_keeps_groups_apart(monkeypatch):
+    from sklearn.metrics import silhouette_score
+    from sklearn.neighbors import NearestNeighbors
+
+    from cluster_core import reduction
+
+    calls = []
+    original = NearestNeighbors.kneighbors
+    monkeypatch.setattr(NearestNeighbors, "kneighbors", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    rng = np.random.default_rng(4)
+    n = reduction.UMAP_EXACT_BELOW + 100
+    truth = np.arange(n) % 3
+    Z = pd.DataFrame(rng.normal(0, 1, (n, 6)) + 6 * np.eye(6)[truth], index=[f"S{i}" for i in range(n)])
+    emb = reduce_2d(Z, ReductionConfig(Reduction.UMAP, n_neighbors=15))
+    assert calls, "the neighbour graph did not come from scikit-learn's exact search"
+    coords = emb.coords.to_numpy()
+    assert np.isfinite(coords).all() and coords.shape == (n, 2)
+    assert silhouette_score(coords, truth, sample_size=1000, random_state=0) > 0.5  # three groups stay apart
+
+
 def test_pca_reports_explained_variance(recent):
     emb = reduce_2d(recent[1].Z, ReductionConfig(Reduction.PCA))
     assert 0 < emb.explained_variance[1] <= emb.explained_variance[0] < 1
