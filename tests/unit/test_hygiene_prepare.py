@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cluster_core.data import build_market_data
 from cluster_core.errors import DataError, ParameterError
@@ -181,4 +183,24 @@ def test_duplicate_pairs_by_blocks_equal_the_pairs_of_the_whole_matrix(monkeypat
     pairs = _hygiene._correlated_pairs(returns, 0.99, min_bars=10)
     assert [(a, b) for a, b, _ in pairs] == list(zip(i.tolist(), j.tolist(), strict=True))
     assert {(a, b) for a, b, _ in pairs} >= {(0, 3), (9, 17), (2, 39), (24, 25)}
+    np.testing.assert_allclose([c for _, _, c in pairs], corr[i, j], rtol=0, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_float32_screen_flags_exactly_the_pairs_of_the_float64_formula_near_the_threshold(seed, gappy):
+    from cluster_core.features import _hygiene
+
+    rng = np.random.default_rng(seed)
+    k, bars = 30, int(rng.integers(60, 400))
+    base = rng.standard_normal((k, bars)) * 0.01 + rng.uniform(-0.01, 0.01, (k, 1))  # drifts: not centred
+    for copy in range(1, k, 2):  # every odd row correlated with the one before at 0.985..0.995
+        rho = rng.uniform(0.985, 0.995)
+        base[copy] = rho * base[copy - 1] + np.sqrt(1 - rho**2) * base[copy] * rng.uniform(0.5, 2)
+    if gappy:
+        base[rng.integers(0, k, 3 * k), rng.integers(0, bars, 3 * k)] = np.nan
+    corr, shared = _hygiene._pairwise_corr(base)
+    i, j = np.nonzero(np.triu((corr > 0.99) & (shared >= 10), k=1))
+    pairs = _hygiene._correlated_pairs(base, 0.99, min_bars=10)
+    assert [(a, b) for a, b, _ in pairs] == list(zip(i.tolist(), j.tolist(), strict=True))
     np.testing.assert_allclose([c for _, _, c in pairs], corr[i, j], rtol=0, atol=1e-12)
