@@ -166,8 +166,9 @@ def month_ends(data: MarketData, features: FeatureConfig, what: str) -> list[pd.
     return dates
 
 
-_MONTH_FITS = Memo(size=1024)  # a month end's own fit is the same for every strategy and smoothness
-_WALKS = Memo(size=64)  # a walk's published months are the same for every strategy and view
+# Bounded in bytes too: a month's fit is ~50 KB at 150 symbols but ~1.7 MB at 5,000, a walk 30x that.
+_MONTH_FITS = Memo(size=1024, max_bytes=512 * 2**20)  # a month end's own fit: the same for every strategy
+_WALKS = Memo(size=64, max_bytes=512 * 2**20)  # a walk's published months: the same for every strategy and view
 
 
 def clear_caches() -> None:

@@ -62,14 +62,24 @@ def _cached_sample(name: str) -> MarketData:
     return data
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reading the file...")
-def _cached_file(digest: str, name: str, _raw: bytes) -> MarketData:
-    data = load_file(_raw, name=name)
-    _ = data.fingerprint
-    return data
+FILE_CACHE_BYTES = 2 * 2**30  # uploads kept for every session: at most 4 files and 2 GB of prices
+_FILES = Memo(size=4, max_bytes=FILE_CACHE_BYTES)
 
 
-_YAHOO_CACHE = Memo(size=4, ttl=3600)
+def _cached_file(digest: str, name: str, raw: bytes) -> MarketData:
+    def compute() -> MarketData:
+        data = load_file(raw, name=name)
+        _ = data.fingerprint
+        return data
+
+    kept = _FILES.peek(digest)
+    if kept is not None:
+        return kept  # type: ignore[return-value]
+    with st.spinner("Reading the file..."):
+        return _FILES.get(digest, compute)
+
+
+_YAHOO_CACHE = Memo(size=4, ttl=3600, max_bytes=2 * 2**30)
 
 
 def _cached_yahoo(tickers: tuple[str, ...], days: int, nonce: int, _progress: Callable | None = None) -> YahooResult:

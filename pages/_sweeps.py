@@ -24,7 +24,7 @@ from cluster_core.sweep import SweepBase, SweepGrid, SweepResult, sweep_steps, s
 from pages._results import Session
 from pages._state import SWEEP_KS, SWEEP_LOOKBACKS, SWEEP_SMOOTHNESS, sync_state
 
-_SWEEPS = Memo(size=8)
+_SWEEPS = Memo(size=8, max_bytes=64 * 2**20)
 _PARTIAL = "robust.partial"
 SCHEDULER_ENV = "CLUSTER_CORE_DASK_SCHEDULER"
 

@@ -20,7 +20,7 @@ from cluster_core.walkforward import PeerHistory, StabilityResult, run_backtest,
 from pages._results import Session
 
 T = TypeVar("T")
-_WALK_CACHE = Memo(size=16)
+_WALK_CACHE = Memo(size=16, max_bytes=512 * 2**20)
 
 
 def backtest_result(session: Session, config: BacktestConfig) -> BacktestResult:

@@ -53,6 +53,29 @@ def test_memo_keeps_the_last_values_and_expires():
     assert calls == ["a"]
 
 
+def test_memo_bounded_in_bytes_drops_the_least_recently_used_and_keeps_the_newest():
+    from cluster_core._memo import Memo, nbytes
+    from cluster_core.data import MarketData
+
+    def frame(mb: int) -> pd.DataFrame:
+        return pd.DataFrame(np.zeros((mb * 2**20 // 8, 1)))
+
+    index = pd.date_range("2024-01-01", periods=1000, freq="1h", tz="UTC")
+    market = MarketData(pd.DataFrame(np.ones((1000, 4)), index=index), pd.DataFrame(np.ones((1000, 4)), index=index))
+    assert nbytes(market) == 2 * (1000 * 4 * 8 + 1000 * 8)  # two grids of floats with their time index
+    shared = frame(1)
+    assert nbytes((shared, shared, {"again": shared})) == nbytes(shared)  # each object counted once
+    memo = Memo(size=10, max_bytes=5 * 2**20)
+    for key in "abc":
+        memo.get(key, lambda: frame(2))
+    assert list(memo._items) == ["b", "c"] and memo.nbytes <= 5 * 2**20  # "a" dropped for bytes, not entries
+    memo.get("b", lambda: None)  # b used: c is now the oldest
+    memo.get("big", lambda: frame(8))
+    assert list(memo._items) == ["big"]  # larger than the budget alone: kept, as the newest
+    memo.clear()
+    assert memo.nbytes == 0 and len(memo) == 0
+
+
 def test_memo_computes_a_key_once_for_concurrent_callers():
     import threading
 
