@@ -146,7 +146,8 @@ def test_cluster_map_fades_and_outlines_boundary_symbols_and_sizes_by_choice():
     fig = plot_cluster_map(coords, labels, names, X, confidence=confidence)
     first, second = fig.data
     assert list(first.marker.opacity) == [0.95, 0.53] and list(first.marker.line.width) == [0.5, 2.0]
-    assert list(second.marker.line.color) == ["white", "#222"]
+    assert list(second.marker.line.color) == [0.0, 1.0]  # on the outline scale: white, then dark for the boundary
+    assert [c for _, c in second.marker.line.colorscale] == ["white", "#222"]
     assert "confidence: 40% (boundary)" in first.hovertext[1]
     assert first.marker.size[0] > first.marker.size[1]  # more volume, bigger
     by_momentum = plot_cluster_map(coords, labels, names, X, size_by="momentum_30d")
