@@ -26,6 +26,7 @@ BOUNDARY = 0.6  # confidence below this: a boundary symbol, drawn with a dark ou
 
 
 WEBGL_ABOVE = 1000  # symbols on the map above which it is drawn with WebGL (Scattergl)
+SMALL_MARKERS_FROM = 300  # above this many symbols the markers shrink (to 35 % of their size at 2,500+)
 
 
 def plot_cluster_map(
@@ -66,6 +67,7 @@ def plot_cluster_map(
         size = (7 + 15 * (values - values.min()) / span).fillna(8)
     else:
         size = (7 + 15 * values.rank(pct=True)).fillna(8)
+    size *= min(1.0, max(0.35, (SMALL_MARKERS_FROM / len(coords)) ** 0.5))  # thousands of points: smaller markers
     fig = go.Figure()
     trace = go.Scattergl if len(coords) > WEBGL_ABOVE else go.Scatter  # WebGL keeps thousands of points fluid
     every_conf = (confidence if confidence is not None else pd.Series(1.0, index=labels.index))
