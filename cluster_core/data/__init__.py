@@ -1,6 +1,6 @@
 """Market data: the :class:`MarketData` value, loaders and validation."""
 
-from cluster_core.data._build import build_market_data
+from cluster_core.data._build import build_market_data, build_market_data_chunked
 from cluster_core.data._files import load_file, read_table
 from cluster_core.data._market import COVERAGE_COLUMNS, MarketData
 from cluster_core.data._sample import (
@@ -45,6 +45,7 @@ __all__ = [
     "YahooInterval",
     "YahooResult",
     "build_market_data",
+    "build_market_data_chunked",
     "load_file",
     "load_sample",
     "load_sectors",

@@ -6,9 +6,14 @@ Every loader (bundled sample, Yahoo, user file) ends here, so one set of rules a
 * prices must be numeric, finite and positive; empty price cells are missing bars;
 * rows that repeat a (timestamp, symbol) pair with the same values are collapsed
   (noted); repeats with different values are an error;
-* the bar interval is the most common step; a symbol on another step, or bars off
-  the grid, are an error ("mixed bar intervals");
+* the bar interval is the most common step between consecutive distinct timestamps; a
+  symbol whose bars are mostly not one step apart, or bars off the grid, are an error
+  ("mixed bar intervals");
 * bars are placed on a regular UTC grid; missing bars stay NaN (never filled);
+
+The rows go onto the grid in file order (no sort of the long table): one pass finds the
+symbols and the distinct timestamps, a second fills the grid, so a table read in chunks
+(:func:`build_market_data_chunked`) never has to be held whole.
 * a price jump of two orders of magnitude or more across a gap of three days or
   more is a relisting or redenomination: the earlier life becomes its own symbol
   (``LUNA_OLD``) so no return spans the two;

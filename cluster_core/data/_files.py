@@ -6,6 +6,7 @@ import difflib
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from cluster_core.errors import DataError
 __all__ = ["load_file", "read_table"]
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+T = TypeVar("T")
 _PARQUET_MAGIC = b"PAR1"
 
 
@@ -123,12 +125,13 @@ def _parquet_chunks(
 
         end = until
         if end is None:
-            end = pd.Timestamp(pc.max(dataset.to_table(columns=[str(time_column)]).column(0)).as_py())
+            end = pd.Timestamp(pc.max(_scan(lambda: dataset.to_table(columns=[str(time_column)]), label)
+                                      .column(0)).as_py())
             pa.default_memory_pool().release_unused()  # arrow's allocator keeps freed memory otherwise
         time_filter = field <= scalar(end)
         if last_days is not None:
             time_filter &= field > scalar(pd.Timestamp(end) - pd.Timedelta(days=last_days))
-    if dataset.count_rows(filter=time_filter) == 0:
+    if _scan(lambda: dataset.count_rows(filter=time_filter), label) == 0:
         raise DataError(f"{label} has no rows{' in the requested time range' if time_filter is not None else ''}.")
 
     def read() -> Iterator[pd.DataFrame]:
@@ -137,11 +140,9 @@ def _parquet_chunks(
                                   fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
         while True:
             try:
-                batch = next(scan)
+                batch = _scan(lambda: next(scan), label)
             except StopIteration:
                 return
-            except (pa.ArrowException, OSError, ValueError) as exc:
-                raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
             # Dictionary-encoded symbols (and a symbol partition key) stay categorical: the
             # loader factorises their codes instead of millions of strings.
             chunk = _to_long(batch.to_pandas(), label)[0]
@@ -150,6 +151,16 @@ def _parquet_chunks(
             yield chunk
 
     return read, "long" if is_long else "wide"
+
+
+def _scan(step: Callable[[], T], label: str) -> T:
+    """Run one pyarrow read; a broken file becomes a :class:`DataError` naming ``label``."""
+    import pyarrow as pa
+
+    try:
+        return step()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
 
 
 def _read_bytes(source: PathArg | bytes, name: str | None) -> tuple[bytes, str]:

@@ -260,3 +260,28 @@ def test_a_few_hourly_symbols_among_many_daily_ones_name_the_daily_ones():
     hourly = make_long(n_symbols=1, n_bars=240, freq="1h", seed=5).assign(symbol="H")
     with pytest.raises(DataError, match=r"Mixed bar intervals.*6 symbol\(s\) use another step: S0 \(1 days"):
         build_market_data(pd.concat([daily, hourly]), source="test")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40))
+def test_chunked_build_equals_the_whole_table_build_repeats_across_chunks_included(seed, chunk):
+    from cluster_core.data import build_market_data_chunked
+
+    rng = np.random.default_rng(seed)
+    table = make_long(n_symbols=4, n_bars=30, seed=seed % 1000)
+    table = table[rng.random(len(table)) > 0.1]
+    table = pd.concat([table, table.sample(5, random_state=seed % 1000)])  # exact repeats, in other chunks
+    table = table.sample(frac=1.0, random_state=seed % 1000).reset_index(drop=True)
+    whole = build_market_data(table, source="test")
+
+    def read():
+        return (table.iloc[lo : lo + chunk].copy() for lo in range(0, len(table), chunk))
+
+    chunked = build_market_data_chunked(read, source="test")
+    pd.testing.assert_frame_equal(chunked.close, whole.close)
+    pd.testing.assert_frame_equal(chunked.volume_usd, whole.volume_usd)
+    assert chunked.notes == whole.notes
+    clash = pd.concat([table, table.iloc[[3]].assign(close=table.close.iloc[3] * 1.5)], ignore_index=True)
+    with pytest.raises(DataError, match="more than once with different values"):
+        build_market_data_chunked(lambda: (clash.iloc[lo : lo + chunk].copy() for lo in range(0, len(clash), chunk)),
+                                  source="test")

@@ -95,3 +95,28 @@ def test_a_big_csv_is_refused_with_the_advice_to_use_parquet(tmp_path, monkeypat
     path.write_text("timestamp,symbol,close\n2024-01-01,BTC,1\n")
     with pytest.raises(DataError, match="convert it to Parquet"):
         load_file(path)
+
+
+def test_a_file_damaged_inside_a_folder_is_a_clear_error_not_a_traceback(market, tmp_path):
+    folder = tmp_path / "damaged"
+    write_partitioned(market, folder, by="month")
+    victim = sorted(folder.rglob("*.parquet"))[1]
+    raw = bytearray(victim.read_bytes())
+    middle = len(raw) // 2
+    raw[middle - 2000 : middle + 2000] = bytes(4000)  # data pages zeroed; header and footer intact
+    victim.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="could not be read as Parquet"):
+        load_file(folder)
+    with pytest.raises(DataError, match="could not be read as Parquet"):
+        load_file(folder, last_days=30)
+
+
+def test_loading_in_chunks_gives_the_same_market_as_one_chunk(market, by_month, monkeypatch):
+    from cluster_core.data import _files
+
+    whole = load_file(by_month)
+    monkeypatch.setattr(_files, "PARQUET_CHUNK_ROWS", 997)  # many chunks, none aligned with a month or a symbol
+    chunked = load_file(by_month)
+    pd.testing.assert_frame_equal(chunked.close, whole.close)
+    pd.testing.assert_frame_equal(chunked.volume_usd, whole.volume_usd)
+    assert chunked.notes == whole.notes
