@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import threading
 from collections import OrderedDict
@@ -190,9 +191,18 @@ def _canonical(labels: IntArray, index: pd.Index, order_by: pd.Series | None) ->
     return np.array([mapping.get(int(v), -1) for v in labels], dtype=int)
 
 
+# Off while the confidence refits run: they need labels only, and the silhouette of every
+# refit was a third of a 5,000-symbol hierarchical confidence (3 of 9 s).
+_SCORING: contextvars.ContextVar[bool] = contextvars.ContextVar("cluster_core_scoring", default=True)
+
+
 def _finish(Z, X, labels, cfg, order_by, *, notes, **diagnostics) -> Clustering:
     labels = _canonical(np.asarray(labels), Z.index, order_by)
-    scores, per_symbol = quality_scores(X, labels, Z.index, diagnostics.get("distance_matrix"))
+    if _SCORING.get():
+        scores, per_symbol = quality_scores(X, labels, Z.index, diagnostics.get("distance_matrix"))
+    else:
+        scores = {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
+        per_symbol = pd.Series(np.nan, index=Z.index, name="silhouette")
     return Clustering(
         labels=pd.Series(labels, index=Z.index, name="cluster"),
         config=cfg,
@@ -231,7 +241,11 @@ def _refitter(cfg: ClusterConfig, structure: StructureTest | None = None) -> Cal
         fitted = sub_cfg
         if sub_cfg.n_clusters is not None:
             fitted = _with(sub_cfg, n_clusters=min(sub_cfg.n_clusters, len(sub) - 1))
-        return fit_clusters(frame, fitted).labels.to_numpy()
+        token = _SCORING.set(False)
+        try:
+            return fit_clusters(frame, fitted).labels.to_numpy()
+        finally:
+            _SCORING.reset(token)
 
     return refit
 
