@@ -120,3 +120,19 @@ def test_loading_in_chunks_gives_the_same_market_as_one_chunk(market, by_month, 
     pd.testing.assert_frame_equal(chunked.close, whole.close)
     pd.testing.assert_frame_equal(chunked.volume_usd, whole.volume_usd)
     assert chunked.notes == whole.notes
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+@pytest.mark.parametrize("tz", ["UTC", None])
+def test_the_window_ends_at_the_last_bar_with_or_without_file_statistics(market, tmp_path, statistics, tz):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    long = market.close.stack().rename("close").reset_index()
+    if tz is None:
+        long["timestamp"] = long["timestamp"].dt.tz_localize(None)
+    pq.write_table(pa.Table.from_pandas(long, preserve_index=False), tmp_path / "prices.parquet",
+                   write_statistics=statistics, row_group_size=5000)
+    loaded = load_file(tmp_path / "prices.parquet", last_days=10)
+    assert loaded.end == market.end
+    assert loaded.start == market.end - pd.Timedelta(days=10) + pd.Timedelta(hours=1)
