@@ -74,7 +74,8 @@ def build_market_data(long: pd.DataFrame, source: str, notes: tuple[str, ...] = 
 
 
 def build_market_data_chunked(
-    read: Callable[[], Iterable[pd.DataFrame]], source: str, notes: tuple[str, ...] = ()
+    read: Callable[[], Iterable[pd.DataFrame]], source: str, notes: tuple[str, ...] = (),
+    keys: Callable[[], tuple[set[str], np.ndarray]] | None = None,
 ) -> MarketData:
     """Validate a long table read in chunks, never holding it whole, and return it as :class:`MarketData`.
 
@@ -90,6 +91,10 @@ def build_market_data_chunked(
         Description of the origin, kept on the result.
     notes : tuple of str, default=()
         Notes from the loader, kept before the ones added here.
+    keys : callable, optional
+        Returns what the first pass would find, read more cheaply by the caller: every
+        symbol (stripped strings) and the distinct timestamps (int64 ns UTC) of the rows with
+        a price. ``read`` then runs once (and again only to name a bar off the grid).
 
     Returns
     -------
@@ -111,12 +116,13 @@ def build_market_data_chunked(
         if offset == 0:
             raise DataError("The table has no rows. Load a file with at least one price per row.")
 
-    return _assemble(chunks, source, notes)
+    return _assemble(chunks, source, notes, keys)
 
 
-def _assemble(chunks: Callable[[], Iterable[_Rows]], source: str, notes: tuple[str, ...]) -> MarketData:
+def _assemble(chunks: Callable[[], Iterable[_Rows]], source: str, notes: tuple[str, ...],
+              keys: Callable[[], tuple[set[str], np.ndarray]] | None = None) -> MarketData:
     notes_out = list(notes)
-    symbols, interval, times = _grid_spec(chunks)
+    symbols, interval, times = _grid_spec(chunks, keys)
     close, volume, n_input, n_rows = _fill_grid(chunks, symbols, interval, times)
     n_empty = n_input - n_rows
     if n_empty:
@@ -251,18 +257,24 @@ def _parse_numbers(raw: pd.Series, name: str) -> np.ndarray:
     return parsed.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _grid_spec(chunks: Callable[[], Iterable[_Rows]]) -> tuple[pd.Index, pd.Timedelta, np.ndarray]:
+def _grid_spec(
+    chunks: Callable[[], Iterable[_Rows]], keys: Callable[[], tuple[set[str], np.ndarray]] | None = None
+) -> tuple[pd.Index, pd.Timedelta, np.ndarray]:
     """Return the sorted symbols, the bar interval and the distinct timestamps (int64 ns) of all chunks.
 
     The interval is the most common step between consecutive distinct timestamps;
-    every bar must sit on its grid.
+    every bar must sit on its grid. ``keys``, when given, supplies the symbols and
+    timestamps instead of a pass over the chunks.
     """
-    names: set[str] = set()
-    seen = []
-    for rows in chunks():
-        names.update(rows.symbols)
-        seen.append(pd.unique(rows.ts))  # hashing: no sort of millions of rows
-    times = np.sort(pd.unique(np.concatenate(seen)))
+    if keys is not None:
+        names, stamps = keys()
+    else:
+        names, seen = set(), []
+        for rows in chunks():
+            names.update(rows.symbols)
+            seen.append(pd.unique(rows.ts))  # hashing: no sort of millions of rows
+        stamps = np.concatenate(seen)
+    times = np.sort(pd.unique(stamps))
     if len(times) < 2:
         raise DataError("Every symbol has a single row; at least two bars per symbol are needed.")
     values, counts = np.unique(np.diff(times), return_counts=True)

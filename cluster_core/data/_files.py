@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from cluster_core._typing import PathArg
@@ -67,9 +68,9 @@ def load_file(
         path = Path(source)
         if path.is_dir() or (path.is_file() and _is_parquet(path)):
             label = name or path.name
-            read, layout = _parquet_chunks(path, label, until, last_days)
+            read, keys, layout = _parquet_chunks(path, label, until, last_days)
             kind = "folder" if path.is_dir() else "file"
-            return build_market_data_chunked(read, source=f"{kind} {label} ({layout} format)")
+            return build_market_data_chunked(read, source=f"{kind} {label} ({layout} format)", keys=keys)
     raw, label = _read_bytes(source, name)
     table = read_table(raw, label)
     long, layout = _to_long(table, label)
@@ -86,12 +87,16 @@ PARQUET_CHUNK_ROWS = 500_000  # rows converted at a time: memory is the grid plu
 
 def _parquet_chunks(
     path: Path, label: str, until: pd.Timestamp | None, last_days: float | None
-) -> tuple[Callable[[], Iterator[pd.DataFrame]], str]:
-    """Return a reader of the contract's columns of a Parquet file or folder in long-format chunks, and the layout.
+) -> tuple[Callable[[], Iterator[pd.DataFrame]], Callable[[], tuple[set[str], np.ndarray]] | None, str]:
+    """Return a reader of a Parquet file or folder in long-format chunks, a reader of its grid keys, and the layout.
 
-    The time range is pushed into the scan (row groups and files outside it are skipped).
+    The reader yields the contract's columns; the time range is pushed into the scan (row
+    groups and files outside it are skipped). The keys reader (long format with typed
+    timestamps and prices; None otherwise) returns the symbols and the distinct
+    timestamps of the priced rows computed in pyarrow, without converting the rows.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
     try:
@@ -145,7 +150,33 @@ def _parquet_chunks(
             pa.default_memory_pool().release_unused()  # arrow's allocator keeps freed memory otherwise
             yield chunk
 
-    return read, "long" if is_long else "wide"
+    def keys() -> tuple[set[str], np.ndarray]:
+        names: set[str] = set()
+        seen = []
+        scan = dataset.to_batches(columns=[by_name[TIMESTAMP], by_name[SYMBOL], by_name[CLOSE]], filter=time_filter,
+                                  batch_size=PARQUET_CHUNK_ROWS, batch_readahead=1, fragment_readahead=1,
+                                  fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
+        for batch in scan:
+            times, symbols, close = batch.columns
+            names.update(str(value).strip() for value in pc.unique(symbols).to_pylist() if value is not None)
+            priced = pc.and_(pc.is_valid(close), pc.invert(pc.is_nan(pc.cast(close, pa.float64()))))
+            stamps = pc.cast(pc.filter(times, priced), pa.timestamp("ns", kind.tz)).cast(pa.int64())
+            seen.append(pd.unique(stamps.to_numpy(zero_copy_only=False)))
+        pa.default_memory_pool().release_unused()
+        return names, np.concatenate(seen) if seen else np.array([], dtype=np.int64)
+
+    by_name = {canonical: str(col) for col, canonical in mapping.items()}
+    typed = is_long and pa.types.is_timestamp(kind) and CLOSE in by_name and (
+        pa.types.is_floating(dataset.schema.field(by_name[CLOSE]).type)
+        or pa.types.is_integer(dataset.schema.field(by_name[CLOSE]).type))
+    return read, _keys_or_error(keys, label) if typed else None, "long" if is_long else "wide"
+
+
+def _keys_or_error(keys: Callable[[], T], label: str) -> Callable[[], T]:
+    def guarded() -> T:
+        return _scan(keys, label)
+
+    return guarded
 
 
 def _last_time(dataset: object, column: str) -> pd.Timestamp:

@@ -136,3 +136,20 @@ def test_the_window_ends_at_the_last_bar_with_or_without_file_statistics(market,
     loaded = load_file(tmp_path / "prices.parquet", last_days=10)
     assert loaded.end == market.end
     assert loaded.start == market.end - pd.Timedelta(days=10) + pd.Timedelta(hours=1)
+
+
+def test_a_parquet_path_read_in_chunks_equals_the_same_bytes_read_whole(market, tmp_path):
+    """The path reader takes symbols and timestamps from pyarrow; the bytes reader parses every row."""
+    long = market.close.stack().rename("close").reset_index()
+    long["volume_usd"] = 1e6
+    long.loc[long.index % 17 == 0, "close"] = np.nan  # rows without a price
+    long.loc[long.symbol == long.symbol.iloc[-1], "close"] = np.nan  # a symbol with no price at all
+    long["symbol"] = long["symbol"].where(long.index % 5 != 0, " " + long["symbol"] + " ")  # padded names
+    long = pd.concat([long, long.iloc[[3, 40]]])  # exact repeats
+    path = tmp_path / "prices.parquet"
+    long.to_parquet(path, index=False)
+    by_path, by_bytes = load_file(path), load_file(path.read_bytes(), name="prices.parquet")
+    pd.testing.assert_frame_equal(by_path.close, by_bytes.close)
+    pd.testing.assert_frame_equal(by_path.volume_usd, by_bytes.volume_usd)
+    assert by_path.notes == by_bytes.notes and any("Collapsed 2 exact" in n for n in by_path.notes)
+    assert any("without a price" in n for n in by_path.notes)
