@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import pdist, squareform
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score
+from sklearn.utils import check_random_state
 
 from cluster_core._typing import FloatArray, IntArray
 from cluster_core.clustering._config import K_MAX
@@ -63,27 +64,56 @@ def kmeans_labels(
 def silhouette(Z: FloatArray, labels: IntArray, random_state: int) -> float:
     """Mean silhouette (Euclidean), on a seeded sample of 2,000 symbols above that size; NaN if undefined.
 
-    Below that size it is computed here from one distance matrix (the same definition as
-    scikit-learn's, a singleton scoring 0): the null tests call it a thousand times on
-    small samples, where scikit-learn's input checks cost more than the arithmetic.
+    Computed here from one distance matrix (the same definition as scikit-learn's, a
+    singleton scoring 0): the null tests call it a thousand times on small samples, where
+    scikit-learn's input checks cost more than the arithmetic. Above 2,000 symbols the
+    sample is scikit-learn's (``silhouette_score(..., sample_size=2000, random_state=...)``)
+    and its distance matrix is kept for the next call on the same features, so the 13
+    values of k share one matrix instead of computing 13.
     """
-    values, codes = np.unique(labels, return_inverse=True)
+    values = np.unique(labels)
     if not 2 <= len(values) < len(Z):
         return float("nan")
     if len(Z) > SILHOUETTE_SAMPLE:
-        return float(silhouette_score(Z, labels, sample_size=SILHOUETTE_SAMPLE, random_state=random_state))
-    distances = squareform(pdist(Z))
-    members = np.zeros((len(Z), len(values)))
-    members[np.arange(len(Z)), codes] = 1.0
+        sample, distances = _sample_distances(Z, random_state)
+        return _silhouette_from(distances, labels[sample])
+    return _silhouette_from(squareform(pdist(Z)), labels)
+
+
+def _silhouette_from(distances: FloatArray, labels: IntArray) -> float:
+    values, codes = np.unique(labels, return_inverse=True)
+    n = len(labels)
+    if not 2 <= len(values) < n:
+        return float("nan")
+    members = np.zeros((n, len(values)))
+    members[np.arange(n), codes] = 1.0
     sums, counts = distances @ members, members.sum(axis=0)
     own = counts[codes] - 1
-    a = np.divide(sums[np.arange(len(Z)), codes], own, out=np.zeros(len(Z)), where=own > 0)
+    a = np.divide(sums[np.arange(n), codes], own, out=np.zeros(n), where=own > 0)
     mean_to = sums / counts
-    mean_to[np.arange(len(Z)), codes] = np.inf
+    mean_to[np.arange(n), codes] = np.inf
     b = mean_to.min(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(own > 0, (b - a) / np.maximum(a, b), 0.0)
     return float(np.nan_to_num(score).mean())
+
+
+_SAMPLES: OrderedDict[tuple[str, int], tuple[IntArray, FloatArray]] = OrderedDict()
+
+
+def _sample_distances(Z: FloatArray, random_state: int) -> tuple[IntArray, FloatArray]:
+    """Return scikit-learn's silhouette sample of ``Z`` for ``random_state`` and its distance matrix (last 4 kept)."""
+    key = _key(Z, random_state)
+    with _CURVES_LOCK:
+        kept = _SAMPLES.get(key)
+    if kept is None:
+        sample = check_random_state(random_state).permutation(len(Z))[:SILHOUETTE_SAMPLE]
+        kept = sample, squareform(pdist(np.asarray(Z)[sample]))
+        with _CURVES_LOCK:
+            _SAMPLES[key] = kept
+            while len(_SAMPLES) > 4:
+                _SAMPLES.popitem(last=False)
+    return kept
 
 
 @dataclass(frozen=True, eq=False)

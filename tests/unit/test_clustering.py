@@ -188,3 +188,18 @@ def test_diagnostic_curves_for_any_method(hourly):
     assert list(k_curve.columns) == ["k", "inertia", "silhouette"]
     assert k_curve["inertia"].is_monotonic_decreasing or k_curve["inertia"].iloc[-1] < k_curve["inertia"].iloc[0]
     assert len(k_distance) == len(fs.X)
+
+
+@pytest.mark.parametrize("n", [300, 2500])
+def test_silhouette_equals_scikit_learns_on_the_same_sample(n):
+    from sklearn.metrics import silhouette_score
+
+    from cluster_core.clustering import _kmeans
+
+    rng = np.random.default_rng(n)
+    Z = rng.normal(size=(n, 5)) + np.repeat(np.eye(5)[:3] * 3, -(-n // 3), axis=0)[:n]
+    for k in (2, 3, 7):
+        labels = rng.integers(0, k, n) if k == 7 else np.arange(n) * k // n
+        expected = silhouette_score(Z, labels, sample_size=2000 if n > 2000 else None, random_state=11)
+        assert _kmeans.silhouette(Z, labels, 11) == pytest.approx(expected, abs=1e-12)
+    assert np.isnan(_kmeans.silhouette(Z, np.zeros(n, dtype=int), 11))
