@@ -6,8 +6,15 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cluster_core.charts import dendrogram_branches, heatmap_sample, plot_correlation_heatmap, plot_dendrogram
-from cluster_core.charts._clusters import DENDROGRAM_BRANCHES, DENDROGRAM_MAX_LEAVES, HEATMAP_MAX_SYMBOLS
+from cluster_core.charts import (
+    DENDROGRAM_BRANCHES,
+    DENDROGRAM_MAX_LEAVES,
+    HEATMAP_MAX_SYMBOLS,
+    dendrogram_branches,
+    heatmap_sample,
+    plot_correlation_heatmap,
+    plot_dendrogram,
+)
 from cluster_core.clustering import ClusterConfig, ClusterMethod, fit_clusters
 from cluster_core.pipeline import window_returns
 from pages._shared import cluster_result, download_csv, setup_page, show_messages
@@ -33,7 +40,7 @@ if len(symbols) > DENDROGRAM_MAX_LEAVES:
     st.info(f"{len(symbols):,} symbols: the tree is drawn down to its top {DENDROGRAM_BRANCHES} branches, each "
             "ending in one leaf labelled with its size and main cluster (hover for its first members). "
             "The table below lists every branch's members.")
-st.plotly_chart(plot_dendrogram(tree, symbols, fit.labels, result.profile.names, cut),
+st.plotly_chart(plot_dendrogram(tree, symbols, fit.labels, result.profile.names, cut, max_leaves=DENDROGRAM_MAX_LEAVES),
                 width="stretch", key="dendrogram.tree")
 if len(symbols) > DENDROGRAM_MAX_LEAVES:
     branches = dendrogram_branches(tree, symbols, fit.labels, result.profile.names)
@@ -43,7 +50,7 @@ if len(symbols) > DENDROGRAM_MAX_LEAVES:
     download_csv(branches, "dendrogram_branches.csv", "Download branches CSV", key="dendrogram.download")
 
 st.subheader("Return correlations, grouped by cluster")
-shown = heatmap_sample(fit.labels)
+shown = heatmap_sample(fit.labels, HEATMAP_MAX_SYMBOLS)
 st.caption("Rows and columns ordered by cluster, then by an average-linkage tree inside each cluster; "
            "boxes mark clusters." + (f" A seeded sample of {len(shown)} of the {len(fit.labels):,} symbols, each "
                                      f"cluster in proportion (more than {HEATMAP_MAX_SYMBOLS} would not be readable)."

@@ -2,6 +2,9 @@
 
 from cluster_core.charts._clusters import (
     BRANCH_COLUMNS,
+    DENDROGRAM_BRANCHES,
+    DENDROGRAM_MAX_LEAVES,
+    HEATMAP_MAX_SYMBOLS,
     dendrogram_branches,
     heatmap_sample,
     plot_cluster_map,
@@ -26,6 +29,9 @@ from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
 
 __all__ = [
     "BRANCH_COLUMNS",
+    "DENDROGRAM_BRANCHES",
+    "DENDROGRAM_MAX_LEAVES",
+    "HEATMAP_MAX_SYMBOLS",
     "PALETTE",
     "dendrogram_branches",
     "heatmap_sample",

@@ -168,10 +168,10 @@ def test_a_window_without_clear_groups_says_so_once_and_shows_no_scores():
 
 
 def test_dendrogram_of_a_large_universe_shows_its_top_branches_and_lists_their_members(monkeypatch):
-    from cluster_core.charts import _clusters
+    from cluster_core import charts
 
-    monkeypatch.setattr(_clusters, "DENDROGRAM_MAX_LEAVES", 100)  # the sample's 144 symbols count as large
-    monkeypatch.setattr(_clusters, "HEATMAP_MAX_SYMBOLS", 60)
+    monkeypatch.setattr(charts, "DENDROGRAM_MAX_LEAVES", 100)  # the sample's 144 symbols count as large
+    monkeypatch.setattr(charts, "HEATMAP_MAX_SYMBOLS", 60)
     at = page("dendrogram.py")
     at.query_params["map"] = "pca"
     at.run()
