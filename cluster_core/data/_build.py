@@ -329,7 +329,9 @@ def _fill_grid(
         cell = symbols.get_indexer(rows.symbols)[rows.codes] * np.int64(n_bars)
         cell += (rows.ts - start) // step
         earlier = close[cell]  # cells filled by an earlier chunk must hold the same values
-        _check_repeats(rows, ~np.isnan(earlier), earlier, volume[cell])
+        filled = ~np.isnan(earlier)
+        if filled.any():
+            _check_repeats(rows, filled, earlier, volume[cell])
         close[cell] = rows.close
         if rows.volume is not None:
             volume[cell] = rows.volume

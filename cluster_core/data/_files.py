@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import io
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -99,26 +100,25 @@ def _parquet_chunks(
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
-    try:
-        dataset = ds.dataset(str(path), format="parquet", partitioning="hive", exclude_invalid_files=True)
-        names = pd.Index(dataset.schema.names)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise DataError(f"{label} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
+    dataset = _scan(lambda: ds.dataset(str(path), format="parquet", partitioning="hive", exclude_invalid_files=True),
+                    label)
+    names = pd.Index(dataset.schema.names)
     if not dataset.files:
         raise DataError(f"{label} holds no readable Parquet files. Point --data at a CSV / Parquet file or a folder of "
                         "Parquet files.")
     mapping = _canonical_names(names)
-    time_column = next((col for col, canonical in mapping.items() if canonical == TIMESTAMP), None)
+    by_name = {canonical: str(col) for col, canonical in mapping.items()}
+    time_column = by_name.get(TIMESTAMP)
     if time_column is None:
         raise DataError(_missing_message(TIMESTAMP, names, label))
-    is_long = SYMBOL in mapping.values()
+    is_long = SYMBOL in by_name
     partitions = set(dataset.partitioning.schema.names) if dataset.partitioning is not None else set()
     # Long: the contract's columns only. Wide: every column but partition keys (month=...).
     columns = [str(col) for col in names if (col in mapping if is_long else col not in partitions)]
-    kind = dataset.schema.field(str(time_column)).type
+    kind = dataset.schema.field(time_column).type
     time_filter = None
     if pa.types.is_timestamp(kind) and (until is not None or last_days is not None):
-        field = ds.field(str(time_column))
+        field = ds.field(time_column)
 
         def scalar(when: pd.Timestamp) -> pa.Scalar:
             """``when`` in the column's type (naive timestamps are UTC, as the loader reads them)."""
@@ -127,17 +127,20 @@ def _parquet_chunks(
             as_ns = pa.scalar(when.value, type=pa.int64()).cast(pa.timestamp("ns", "UTC" if kind.tz else None))
             return as_ns.cast(kind, safe=False)
 
-        end = until if until is not None else _scan(lambda: _last_time(dataset, str(time_column)), label)
+        end = until if until is not None else _scan(lambda: _last_time(dataset, time_column), label)
         time_filter = field <= scalar(end)
         if last_days is not None:
             time_filter &= field > scalar(pd.Timestamp(end) - pd.Timedelta(days=last_days))
     if _scan(lambda: dataset.count_rows(filter=time_filter), label) == 0:
         raise DataError(f"{label} has no rows{' in the requested time range' if time_filter is not None else ''}.")
 
-    def read() -> Iterator[pd.DataFrame]:
-        scan = dataset.to_batches(columns=columns, filter=time_filter, batch_size=PARQUET_CHUNK_ROWS,
+    def batches(wanted: list[str]) -> Iterator[pa.RecordBatch]:
+        return dataset.to_batches(columns=wanted, filter=time_filter, batch_size=PARQUET_CHUNK_ROWS,
                                   batch_readahead=1, fragment_readahead=1,  # bounded read-ahead: bounded memory
                                   fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
+
+    def read() -> Iterator[pd.DataFrame]:
+        scan = batches(columns)
         while True:
             try:
                 batch = _scan(lambda: next(scan), label)
@@ -153,10 +156,7 @@ def _parquet_chunks(
     def keys() -> tuple[set[str], np.ndarray]:
         names: set[str] = set()
         seen = []
-        scan = dataset.to_batches(columns=[by_name[TIMESTAMP], by_name[SYMBOL], by_name[CLOSE]], filter=time_filter,
-                                  batch_size=PARQUET_CHUNK_ROWS, batch_readahead=1, fragment_readahead=1,
-                                  fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
-        for batch in scan:
+        for batch in batches([time_column, by_name[SYMBOL], by_name[CLOSE]]):
             times, symbols, close = batch.columns
             names.update(str(value).strip() for value in pc.unique(symbols).to_pylist() if value is not None)
             priced = pc.and_(pc.is_valid(close), pc.invert(pc.is_nan(pc.cast(close, pa.float64()))))
@@ -165,18 +165,10 @@ def _parquet_chunks(
         pa.default_memory_pool().release_unused()
         return names, np.concatenate(seen) if seen else np.array([], dtype=np.int64)
 
-    by_name = {canonical: str(col) for col, canonical in mapping.items()}
-    typed = is_long and pa.types.is_timestamp(kind) and CLOSE in by_name and (
-        pa.types.is_floating(dataset.schema.field(by_name[CLOSE]).type)
-        or pa.types.is_integer(dataset.schema.field(by_name[CLOSE]).type))
-    return read, _keys_or_error(keys, label) if typed else None, "long" if is_long else "wide"
-
-
-def _keys_or_error(keys: Callable[[], T], label: str) -> Callable[[], T]:
-    def guarded() -> T:
-        return _scan(keys, label)
-
-    return guarded
+    close_type = dataset.schema.field(by_name[CLOSE]).type if CLOSE in by_name else None
+    typed = is_long and pa.types.is_timestamp(kind) and close_type is not None and (
+        pa.types.is_floating(close_type) or pa.types.is_integer(close_type))
+    return read, partial(_scan, keys, label) if typed else None, "long" if is_long else "wide"
 
 
 def _last_time(dataset: object, column: str) -> pd.Timestamp:
@@ -189,16 +181,19 @@ def _last_time(dataset: object, column: str) -> pd.Timestamp:
     ends = []
     for fragment in dataset.get_fragments():  # type: ignore[attr-defined]
         metadata = fragment.metadata
-        position = metadata.schema.names.index(column) if column in metadata.schema.names else -1
+        if column not in metadata.schema.names:  # e.g. a partition key: no statistics to read
+            ends = None
+            break
+        position = metadata.schema.names.index(column)
         stats = [metadata.row_group(i).column(position).statistics for i in range(metadata.num_row_groups)]
-        if position < 0 or not stats or any(st is None or not st.has_min_max for st in stats):
+        if not stats or any(st is None or not st.has_min_max for st in stats):
             ends = None
             break
         ends.extend(pd.Timestamp(st.max) for st in stats)
     if not ends:
         batches = dataset.to_batches(columns=[column], batch_size=PARQUET_CHUNK_ROWS)  # type: ignore[attr-defined]
         ends = [pd.Timestamp(pc.max(batch.column(0)).as_py()) for batch in batches if batch.num_rows]
-    return max(when.tz_localize("UTC") if when.tzinfo is None else when for when in ends)
+    return max(when.tz_localize("UTC") if when.tzinfo is None else when for when in ends if when is not pd.NaT)
 
 
 def _scan(step: Callable[[], T], label: str) -> T:
