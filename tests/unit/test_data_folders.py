@@ -153,3 +153,29 @@ def test_a_parquet_path_read_in_chunks_equals_the_same_bytes_read_whole(market, 
     pd.testing.assert_frame_equal(by_path.volume_usd, by_bytes.volume_usd)
     assert by_path.notes == by_bytes.notes and any("Collapsed 2 exact" in n for n in by_path.notes)
     assert any("without a price" in n for n in by_path.notes)
+
+
+def test_the_reader_holds_one_row_group_at_a_time_while_the_loader_works(tmp_path):
+    """Arrow memory while chunks are consumed slowly stays near one row group's columns.
+
+    pyarrow's dataset scanner decodes row groups ahead of a slow consumer whatever its
+    read-ahead settings (250 MB at 5,000 symbols): the reader must not let it.
+    """
+    import time
+
+    import pyarrow as pa
+
+    from cluster_core.data import _files
+
+    market = synthetic_market(200, days=100, seed=2)
+    write_partitioned(market, tmp_path, by="month")  # 4 files, row groups of up to 1,000,000 rows
+    n_rows = market.close.size
+    read, _, _ = _files._parquet_chunks(tmp_path, "folder", None, None)
+    held, chunks = [], 0
+    for _ in read():
+        time.sleep(0.05)  # a slow consumer (parsing, filling the grid): room for a scanner to run ahead
+        held.append(pa.total_allocated_bytes())
+        chunks += 1
+    one_group = 148_800 * 28  # the largest row group here: 31 days of 200 hourly symbols, 28 bytes a row
+    assert chunks >= 4 and n_rows > 3 * 148_800
+    assert max(held) < 3 * one_group, f"{max(held) / 2**20:.1f} MB of arrow memory held"
