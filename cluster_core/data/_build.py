@@ -237,7 +237,7 @@ def _parse_symbols(raw: pd.Series) -> tuple[np.ndarray, pd.Index]:
         raise DataError(
             f"{int(empty.sum())} row(s) have an empty symbol (first at row {row + 2}). Fill or remove them."
         )
-    symbols = pd.Index(sorted(set(cleaned)), name=SYMBOL)  # plain labels, not categories
+    symbols = pd.Index(cleaned.unique(), name=SYMBOL).sort_values()  # plain labels, not categories
     return symbols.get_indexer(cleaned)[codes], symbols
 
 
@@ -421,7 +421,7 @@ def _split_relistings(
     return close, volume, notes
 
 
-def _relisting_suspects(close: pd.DataFrame, block: int = 1000) -> list[str]:
+def _relisting_suspects(close: pd.DataFrame, block: int = 256) -> list[str]:
     """Symbols with a price jump of ``RELIST_MIN_LOG10_JUMP`` across a gap of ``RELIST_MIN_GAP`` (vectorised).
 
     The same test as the per-symbol one in :func:`_split_relistings` (consecutive prices,
