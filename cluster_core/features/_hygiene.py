@@ -68,19 +68,29 @@ def screen_universe(
     check_float("late_share", late_share, 0.0, 1.0)
     X = features.X
     first, last = window_bounds(data, features.config.lookback_days, features.config.as_of)
-    closes = data.close[list(X.index)].to_numpy().T[:, first : last + 1]
+    # Symbol-major prices of X's symbols from the bar before the window (its first return) on:
+    # a view of the loaded array when X holds every symbol in order, as it usually does.
+    lo = max(first - 1, 0)
+    positions = data.close.columns.get_indexer(X.index)
+    prices = data.close.to_numpy().T
+    prices = prices[:, lo : last + 1] if np.array_equal(positions, np.arange(prices.shape[0])) else \
+        prices[positions, lo : last + 1]
+    closes = prices[:, first - lo :]
     rows: list[tuple[str, str, str]] = []
     pegged = _pegged(X, closes, peg_max_vol, peg_band, rows)
-    _duplicates(data, X, first, last, pegged, duplicate_corr, rows)
+    _duplicates(X, prices, pegged, duplicate_corr, rows)
     _late(X, closes, data.close.index[first : last + 1], late_share, rows)
     return pd.DataFrame(rows, columns=list(HYGIENE_COLUMNS))
 
 
 def _pegged(X: pd.DataFrame, closes: np.ndarray, max_vol: float, band: float, rows: list) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        median = np.nanmedian(closes, axis=1)
-        spread = np.nanmax(np.abs(closes / median[:, None] - 1.0), axis=1)
     vol = X[Feature.ANNUALIZED_VOL.value].to_numpy()
+    calm = np.flatnonzero(vol < max_vol)  # the band is checked for these only (a few, not thousands)
+    median, spread = np.full(len(vol), np.nan), np.full(len(vol), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a symbol without prices in the window
+        median[calm] = np.nanmedian(closes[calm], axis=1)
+        spread[calm] = np.nanmax(np.abs(closes[calm] / median[calm, None] - 1.0), axis=1)
     pegged = (vol < max_vol) & (spread <= band)
     for i in np.flatnonzero(pegged):
         rows.append(
@@ -89,14 +99,11 @@ def _pegged(X: pd.DataFrame, closes: np.ndarray, max_vol: float, band: float, ro
     return pegged
 
 
-def _duplicates(
-    data: MarketData, X: pd.DataFrame, first: int, last: int, pegged: np.ndarray, threshold: float, rows: list
-) -> None:
+def _duplicates(X: pd.DataFrame, prices: np.ndarray, pegged: np.ndarray, threshold: float, rows: list) -> None:
     candidates = [s for s, p in zip(X.index, pegged, strict=True) if not p]
     if len(candidates) < 2:
         return
-    lo = max(first - 1, 0)
-    close = data.close[candidates].to_numpy().T[:, lo : last + 1]
+    close = prices[~pegged] if pegged.any() else prices
     returns = close[:, 1:] / close[:, :-1] - 1.0
     volume = X.loc[candidates, Feature.AVG_DAILY_VOLUME_USD.value].fillna(0).to_numpy()
     flagged: set[str] = set()
@@ -169,29 +176,37 @@ class _PairSums:
     def __init__(self, returns: np.ndarray, dtype: type = np.float64) -> None:
         valid = ~np.isnan(returns)
         self.bars = returns.shape[1]
-        if dtype is not np.float64:  # centred first: less cancellation in the sums of the shorter float
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # a row without returns stays NaN
-                returns = returns - np.nanmean(returns, axis=1, keepdims=True)
-        self.r = np.where(valid, returns, 0.0).astype(dtype, copy=False)
         self.sparse = (~valid).mean() < SPARSE_GAPS
+        # Sparse: the rows are held once, as bars x rows in C order (the corrections gather the
+        # few bars some row lacks as contiguous runs); BLAS reads a block of rows as its
+        # transpose, without a copy.
+        r = np.array(returns.T if self.sparse else returns, dtype=dtype)
+        invalid = ~(valid.T if self.sparse else valid)
+        np.copyto(r, 0.0, where=invalid)
+        if dtype is not np.float64:  # centred first: less cancellation in the sums of the shorter float
+            axis = 0 if self.sparse else 1
+            with np.errstate(invalid="ignore", divide="ignore"):  # a row without returns: zeros below
+                mean = r.sum(axis=axis, dtype=np.float64) / (~invalid).sum(axis=axis)
+            r -= np.expand_dims(mean, axis).astype(dtype)
+            np.copyto(r, 0.0, where=invalid)
         if self.sparse:
             from scipy import sparse
 
+            self.rT = r
             self.missing = sparse.csr_matrix(~valid, dtype=dtype)  # a handful per row
             self.count = self.missing.sum(axis=1).A1
-            # bars x rows, C order: scipy multiplies a sparse matrix only by C-ordered blocks, and
-            # a block of columns of these copies in runs instead of transposing on every call.
-            self.rT = np.ascontiguousarray(self.r.T)
-            self.r2T = self.rT * self.rT
-            self.total, self.total2 = self.r.sum(axis=1), self.r2T.sum(axis=0)
+            self.total, self.total2 = r.sum(axis=0), np.einsum("ij,ij->j", r, r)
         else:
-            self.r2 = self.r * self.r
+            self.r = r
+            self.r2 = r * r
             self.v = valid.astype(dtype)
+
+    def _rows(self, rows: slice) -> np.ndarray:
+        return self.rT[:, rows].T if self.sparse else self.r[rows]
 
     def correlation(self, rows: slice, cols: slice) -> tuple[np.ndarray, np.ndarray]:
         """Return the correlation of ``rows`` against ``cols`` (``len(rows) x len(cols)``) and the bars they share."""
-        x, y = self.r[rows], self.r[cols]
+        x, y = self._rows(rows), self._rows(cols)
         if self.sparse:
             miss_x, miss_y = self.missing[rows], self.missing[cols]
             n = (miss_x @ miss_y.T).toarray()  # both missing
@@ -202,10 +217,12 @@ class _PairSums:
             def totals_minus(total: np.ndarray, correction: np.ndarray) -> np.ndarray:
                 return np.subtract(total, correction, out=np.asarray(correction))  # in place: the blocks are big
 
-            sx = totals_minus(self.total[rows][:, None], (miss_y @ self.rT[:, rows]).T)  # x where y is present
-            sy = totals_minus(self.total[cols][None, :], miss_x @ self.rT[:, cols])
-            sxx = totals_minus(self.total2[rows][:, None], (miss_y @ self.r2T[:, rows]).T)
-            syy = totals_minus(self.total2[cols][None, :], miss_x @ self.r2T[:, cols])
+            x_where_y_missing, x2_where_y_missing = _on_missing_bars(miss_y, self.rT[:, rows])
+            y_where_x_missing, y2_where_x_missing = _on_missing_bars(miss_x, self.rT[:, cols])
+            sx = totals_minus(self.total[rows][:, None], x_where_y_missing.T)  # x where y is present
+            sy = totals_minus(self.total[cols][None, :], y_where_x_missing)
+            sxx = totals_minus(self.total2[rows][:, None], x2_where_y_missing.T)
+            syy = totals_minus(self.total2[cols][None, :], y2_where_x_missing)
         else:
             vx, vy, x2, y2 = self.v[rows], self.v[cols], self.r2[rows], self.r2[cols]
             n = vx @ vy.T
@@ -220,6 +237,24 @@ class _PairSums:
             sxx *= syy
             corr /= np.sqrt(sxx, out=sxx)
         return corr, n
+
+
+def _on_missing_bars(missing: object, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``missing @ values`` and ``missing @ values**2`` reading only the bars some row of ``missing`` lacks.
+
+    ``missing`` is a sparse rows x bars 0/1 matrix, ``values`` a bars x columns block: the
+    product touches only the bars with a 1, usually a few hundred of thousands, so neither
+    the whole block nor its square is copied (600 MB of copies at 5,000 symbols otherwise).
+    """
+    from scipy import sparse
+
+    bars = np.unique(missing.indices)  # type: ignore[attr-defined]
+    on_bars = sparse.csr_matrix(
+        (missing.data, np.searchsorted(bars, missing.indices), missing.indptr),  # type: ignore[attr-defined]
+        shape=(missing.shape[0], len(bars)),  # type: ignore[attr-defined]
+    )
+    block = values[bars]
+    return on_bars @ block, on_bars @ np.square(block)
 
 
 def _over(values: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -204,3 +204,15 @@ def test_float32_screen_flags_exactly_the_pairs_of_the_float64_formula_near_the_
     pairs = _hygiene._correlated_pairs(base, 0.99, min_bars=10)
     assert [(a, b) for a, b, _ in pairs] == list(zip(i.tolist(), j.tolist(), strict=True))
     np.testing.assert_allclose([c for _, _, c in pairs], corr[i, j], rtol=0, atol=1e-12)
+
+
+def test_flags_read_the_prices_of_the_featured_symbols_whatever_else_the_market_holds(hourly):
+    """X drops symbols short of history; the screen must read each remaining symbol's own prices."""
+    from cluster_core.data import MarketData
+
+    fs = compute_features(hourly, lookback_days=30, as_of="2022-05-12", min_coverage=0.5)
+    kept = list(fs.X.index)
+    assert len(kept) < hourly.close.shape[1]  # the view path is not taken here
+    only = MarketData(close=hourly.close[kept], volume_usd=hourly.volume_usd[kept], source="kept")
+    pd.testing.assert_frame_equal(screen_universe(hourly, fs), screen_universe(only, fs))
+    assert {"pegged"} <= set(screen_universe(hourly, fs).flag)
