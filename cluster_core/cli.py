@@ -281,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     clusters.add_argument("--method", default="kmeans", choices=[m.value for m in ClusterMethod])
     clusters.add_argument("--k", type=_auto_or(int, "--k"), default=None, help="number of clusters or auto")
     clusters.add_argument("--eps", type=_auto_or(float, "--eps"), default=None, help="DBSCAN radius or auto")
-    clusters.add_argument("--min-samples", type=int, default=3, help="DBSCAN/HDBSCAN core size (default 3)")
+    clusters.add_argument("--min-samples", type=int, default=3,
+                          help="DBSCAN/HDBSCAN core size (default 3); HDBSCAN's smallest cluster too, at least 1%% of "
+                               "the symbols above 300")
     clusters.add_argument("--linkage", default="ward", choices=[m.value for m in Linkage])
     clusters.add_argument("--distance", default="features", choices=[m.value for m in Distance])
     clusters.add_argument("--cut-distance", type=float, default=None,

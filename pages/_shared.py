@@ -139,7 +139,11 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
         auto_eps = st.toggle("Automatic eps (best silhouette, <= 20 % noise)", key="clusters.auto_eps")
         st.number_input("eps", min_value=0.01, max_value=100.0, step=0.1, key="clusters.eps", disabled=auto_eps)
     if method in (ClusterMethod.DBSCAN.value, ClusterMethod.HDBSCAN.value):
-        st.number_input("min_samples", min_value=2, max_value=30, step=1, key="clusters.min_samples")
+        st.number_input(
+            "min_samples", min_value=2, max_value=30, step=1, key="clusters.min_samples",
+            help="Neighbours a point needs to be a core point. HDBSCAN: also the smallest cluster, raised to 1 % of "
+                 "the symbols above 300 of them.",
+        )
     reduction = st.selectbox(
         "2-D map", list(REDUCTION_LABELS), format_func=REDUCTION_LABELS.get, key="clusters.reduction"
     )

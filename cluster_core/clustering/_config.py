@@ -53,7 +53,8 @@ class ClusterConfig:
         DBSCAN radius; ``None`` scans the k-distance curve for the best silhouette with
         at most 20 % noise (its knee when no eps gives 2+ clusters).
     min_samples : int, default=3
-        DBSCAN / HDBSCAN core-point size (HDBSCAN's min cluster size too).
+        DBSCAN / HDBSCAN core-point size (HDBSCAN's min cluster size too, raised to
+        1 % of the symbols above 300 of them: see ``hdbscan_min_cluster_size``).
     linkage : Linkage, default="ward"
     distance : Distance, default="features"
     cut_distance : float or None, default=None

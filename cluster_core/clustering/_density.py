@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from sklearn.cluster import DBSCAN, HDBSCAN
@@ -46,9 +48,21 @@ def dbscan_labels(Z: FloatArray, eps: float, min_samples: int) -> IntArray:
     return DBSCAN(eps=eps, min_samples=min_samples).fit_predict(Z)
 
 
+HDBSCAN_MIN_SHARE = 0.01  # above 300 symbols, a cluster holds at least 1 % of them
+
+
+def hdbscan_min_cluster_size(n_symbols: int, min_samples: int) -> int:
+    """Return the smallest HDBSCAN cluster: ``min_samples`` (at least 2), and 1 % of the symbols in a large universe.
+
+    With a fixed size of 3, HDBSCAN splits 5,000 symbols into some 500 clusters of a
+    handful each: every local density bump becomes a "group" nobody can read or hold.
+    """
+    return max(2, min_samples, math.ceil(HDBSCAN_MIN_SHARE * n_symbols))
+
+
 def hdbscan_labels(Z: FloatArray, min_samples: int) -> IntArray:
-    """HDBSCAN labels (scikit-learn's), min cluster size = ``max(2, min_samples)``."""
-    size = max(2, min_samples)
+    """HDBSCAN labels (scikit-learn's), min cluster size from :func:`hdbscan_min_cluster_size`."""
+    size = hdbscan_min_cluster_size(len(Z), min_samples)
     return HDBSCAN(min_cluster_size=size, min_samples=min_samples, copy=True).fit_predict(Z)
 
 

@@ -168,8 +168,10 @@ def _parquet_chunks(
             stamps = pc.cast(pc.filter(times, priced), pa.timestamp("ns", kind.tz)).cast(pa.int64())
             seen.append(pd.unique(stamps.to_numpy(zero_copy_only=False)))
         pa.default_memory_pool().release_unused()
-        distinct = pc.unique(pa.concat_arrays([n.cast(pa.string()) for n in names])) if names else pa.array([], pa.string())
-        labels = {value.strip() for value in pc.drop_null(distinct).to_pylist()}
+        labels = set()
+        if names:
+            distinct = pc.drop_null(pc.unique(pa.concat_arrays([n.cast(pa.string()) for n in names])))
+            labels = {value.strip() for value in distinct.to_pylist()}
         return labels, np.concatenate(seen) if seen else np.array([], dtype=np.int64)
 
     close_type = dataset.schema.field(by_name[CLOSE]).type if CLOSE in by_name else None

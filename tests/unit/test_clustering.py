@@ -203,3 +203,29 @@ def test_silhouette_equals_scikit_learns_on_the_same_sample(n):
         expected = silhouette_score(Z, labels, sample_size=2000 if n > 2000 else None, random_state=11)
         assert _kmeans.silhouette(Z, labels, 11) == pytest.approx(expected, abs=1e-12)
     assert np.isnan(_kmeans.silhouette(Z, np.zeros(n, dtype=int), 11))
+
+
+def test_hdbscan_in_a_large_universe_finds_the_groups_not_local_bumps():
+    """3,000 symbols: six planted groups are found; one structureless population is all noise, not clusters.
+
+    With the minimum cluster size fixed at 3, the structureless population came out as
+    4 "clusters" (and 5,000 hourly synthetic symbols as 498).
+    """
+    Z, truth = planted(n_groups=6, per_group=500, dim=8, spread=0.6, seed=3)
+    fit = fit_clusters(Z, ClusterConfig(method="hdbscan"))
+    assert fit.n_clusters == 6 and fit.n_noise < 30
+    assert adjusted_rand_score(truth, fit.labels) > 0.98
+    assert any("hold at least 30 symbols (1% of 3,000)" in note for note in fit.notes)
+    flat = pd.DataFrame(np.random.default_rng(0).standard_t(3, size=(3000, 8)), index=Z.index)
+    fit = fit_clusters(flat, ClusterConfig(method="hdbscan"))
+    assert fit.n_noise == 3000
+    assert any(note.startswith("Every symbol is noise: no group of at least 30 symbols") for note in fit.notes)
+
+
+def test_hdbscan_minimum_cluster_size_grows_only_beyond_300_symbols():
+    from cluster_core.clustering._density import hdbscan_min_cluster_size
+
+    assert [hdbscan_min_cluster_size(n, 3) for n in (60, 300, 301, 5000)] == [3, 3, 4, 50]
+    assert hdbscan_min_cluster_size(60, 10) == 10 and hdbscan_min_cluster_size(100, 1) == 2
+    small = fit_clusters(planted()[0], ClusterConfig(method="hdbscan"))
+    assert not any("at least" in note for note in small.notes)
