@@ -125,3 +125,59 @@ def test_ten_analysts_at_once_then_a_crowd_of_twenty(server):
     assert len(runs) == SESSIONS and all("backtest_s" in run for run in runs)
     assert len(crowd) == CROWD
     assert rss_after_crowd - rss_before < MEMORY_GROWTH_LIMIT_MB
+
+
+PAGES = ("Cluster profiles", "Dendrogram", "Diagnostics", "Portfolio", "Backtest", "Peers", "Stability", "Robustness",
+         "Features", "Data")
+
+
+async def _tab(url: str, number: int) -> list:
+    """One analyst's tab at the protocol level: land, own k, own lookback, then every page with those settings."""
+    from benchmarks._sessions import Session
+
+    k, lookback = K_CHOICES[number % 4], LOOKBACKS[number % 2]
+    async with Session(url) as tab:
+        runs = [await tab.run()]
+        assert sorted(tab.pages) == sorted(("Cluster map", *PAGES))
+        runs.append(await tab.run(automatic_k_best_silhouette=False, k_clusters=k))
+        assert runs[-1].metrics["Clusters"] == str(k), runs[-1].metrics
+        runs.append(await tab.run(lookback_days=lookback))
+        assert runs[-1].metrics["Clusters"] == str(k)
+        for page in PAGES:
+            runs.append(await tab.run(page))
+        return runs
+
+
+def test_ten_tabs_at_once_visit_every_page_with_their_own_settings(server):
+    """The server alone (no browsers on its cores): ten sessions, each through all eleven pages, then twenty landings.
+
+    Every run must finish (no exception element, no error box); each session keeps its own
+    k and lookback across pages. Timings go to ``test-artifacts/protocol_load.json``.
+    """
+    from benchmarks._sessions import Session
+
+    async def crowd() -> list:
+        async def land() -> object:
+            async with Session(server) as tab:
+                return await tab.run()
+
+        return list(await asyncio.gather(*(land() for _ in range(CROWD))))
+
+    async def ten() -> list:
+        return list(await asyncio.gather(*(_tab(server, i) for i in range(SESSIONS))))
+
+    sessions = asyncio.run(ten())
+    landings = asyncio.run(crowd())
+    runs = [run for session in sessions for run in session] + landings
+    assert len(runs) == SESSIONS * (3 + len(PAGES)) + CROWD
+    failed = [(r.page, r.status, r.exceptions, r.errors) for r in runs
+              if r.status != "FINISHED_SUCCESSFULLY" or r.exceptions or r.errors]
+    assert not failed
+    by_page: dict[str, list[float]] = {}
+    for session in sessions:
+        for step, run in zip(("landing", "k change", "lookback change", *PAGES), session, strict=True):
+            by_page.setdefault(step, []).append(run.seconds)
+    by_page["twenty landings"] = [r.seconds for r in landings]
+    report = {step: {"median": round(sorted(v)[len(v) // 2], 2), "max": round(max(v), 2)} for step, v in by_page.items()}
+    (ARTIFACTS / "protocol_load.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
