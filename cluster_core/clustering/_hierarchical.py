@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import numpy as np
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
@@ -30,12 +34,37 @@ def correlation_distance(returns: FloatArray, distance: Distance) -> FloatArray:
     return np.sqrt(np.clip(2.0 * (1.0 - rho), 0.0, 4.0))
 
 
+TREES_KEPT = 64  # linkage trees of recent inputs (a 5,000-symbol tree is 160 KB)
+_TREES: OrderedDict[tuple[str, str], FloatArray] = OrderedDict()
+_TREES_LOCK = threading.Lock()
+
+
 def linkage_matrix(Z: FloatArray, linkage: Linkage, distance_matrix: FloatArray | None) -> FloatArray:
-    """Scipy linkage on the features (Euclidean) or on a precomputed distance matrix."""
+    """Scipy linkage on the features (Euclidean) or on a precomputed distance matrix (read-only, kept for reuse).
+
+    The tree does not depend on k: a k change re-cuts it, and the confidence refits of the
+    new k re-cut the resamples' trees instead of building 20 Ward trees again (5.6 s at
+    5,000 symbols). The last :data:`TREES_KEPT` trees are kept, keyed by the input's bytes.
+    """
+    source = np.ascontiguousarray(Z if distance_matrix is None else distance_matrix, dtype=np.float64)
+    digest = hashlib.blake2b(source.tobytes(), digest_size=16)
+    digest.update(repr((source.shape, distance_matrix is None)).encode())
+    key = (digest.hexdigest(), linkage.value)
+    with _TREES_LOCK:
+        tree = _TREES.get(key)
+        if tree is not None:
+            _TREES.move_to_end(key)
+            return tree
     if distance_matrix is None:
-        return hierarchy.linkage(Z, method=linkage.value, metric="euclidean")
-    condensed = squareform(distance_matrix, checks=False)
-    return hierarchy.linkage(condensed, method=linkage.value)
+        tree = hierarchy.linkage(source, method=linkage.value, metric="euclidean")
+    else:
+        tree = hierarchy.linkage(squareform(source, checks=False), method=linkage.value)
+    tree.setflags(write=False)
+    with _TREES_LOCK:
+        _TREES[key] = tree
+        while len(_TREES) > TREES_KEPT:
+            _TREES.popitem(last=False)
+    return tree
 
 
 def cut_tree(tree: FloatArray, n_clusters: int | None, cut_distance: float | None) -> IntArray:

@@ -229,3 +229,26 @@ def test_hdbscan_minimum_cluster_size_grows_only_beyond_300_symbols():
     assert hdbscan_min_cluster_size(60, 10) == 10 and hdbscan_min_cluster_size(100, 1) == 2
     small = fit_clusters(planted()[0], ClusterConfig(method="hdbscan"))
     assert not any("at least" in note for note in small.notes)
+
+
+def test_a_k_change_in_hierarchical_clustering_re_cuts_the_kept_trees(monkeypatch):
+    """The tree does not depend on k: the fit and its 20 confidence refits at a new k build no tree again."""
+    from scipy.cluster import hierarchy
+
+    from cluster_core.clustering import _fit, _hierarchical, confidence
+
+    Z, _ = planted(n_groups=4, per_group=40)
+    first = fit_clusters(Z, ClusterConfig(method="hierarchical", n_clusters=4))
+    confidence(Z, first)
+    built = []
+    real_linkage = hierarchy.linkage
+    monkeypatch.setattr(hierarchy, "linkage", lambda *a, **kw: built.append(1) or real_linkage(*a, **kw))
+    other = fit_clusters(Z, ClusterConfig(method="hierarchical", n_clusters=6))
+    reused = confidence(Z, other)
+    assert built == []
+    _hierarchical._TREES.clear()
+    _fit._CONFIDENCE.clear()
+    fresh = confidence(Z, fit_clusters(Z, ClusterConfig(method="hierarchical", n_clusters=6)))
+    assert len(built) == 21  # built again: the fit's tree and the 20 refits' trees
+    pd.testing.assert_series_equal(reused, fresh)
+    assert not other.linkage_matrix.flags.writeable
