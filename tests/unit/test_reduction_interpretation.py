@@ -66,6 +66,17 @@ def test_parameters_are_clamped_with_a_notice():
         reduce_2d(Z, ReductionConfig("mds"))
 
 
+def test_a_t_sne_map_of_a_large_universe_says_it_is_slow_and_points_to_umap(monkeypatch):
+    from cluster_core import reduction
+
+    Z = pd.DataFrame(np.random.default_rng(0).normal(size=(40, 4)))
+    assert not reduce_2d(Z, ReductionConfig(Reduction.TSNE, perplexity=5)).notes
+    monkeypatch.setattr(reduction, "TSNE_SLOW_ABOVE", 30)  # the 2,000-symbol threshold, scaled down
+    notes = reduce_2d(Z, ReductionConfig(Reduction.TSNE, perplexity=5)).notes
+    assert len(notes) == 1 and notes[0].startswith("t-SNE on 40 symbols takes seconds") and "UMAP" in notes[0]
+    assert not reduce_2d(Z, ReductionConfig(Reduction.UMAP, n_neighbors=5)).notes
+
+
 def test_bundled_clusters_get_expected_names(recent):
     fs, prepared = recent
     fit = fit_clusters(prepared.Z, ClusterConfig(n_clusters=6), order_by=fs.X["annualized_vol"])
