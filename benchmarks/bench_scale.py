@@ -81,12 +81,28 @@ def _path(n: int, days: int, lookback: int, freq: str, folder: Path, maps: tuple
                     lambda: fit_clusters(prepared.Z, ClusterConfig(), order_by=X["annualized_vol"])
                     if not whole else fit_with_confidence(prepared), matrix_mb)
     rows.append(row)
+    if whole:
+        rows.append(_hierarchical_k_change(prepared, size))
     for method in maps:
         print(f"  {size}: {method.value}", file=sys.stderr, flush=True)
         row, _ = _stage(f"map: {method.value}", size, lambda m=method: reduce_2d(prepared.Z, ReductionConfig(method=m)),
                         matrix_mb)
         rows.append(row)
     return rows
+
+
+def _hierarchical_k_change(prepared, size: str) -> Row:
+    """Ward at k=8 with confidence (the first fit: 21 trees), then k=6 (the kept trees re-cut)."""
+    def fit(k: int) -> None:
+        confidence(prepared.Z, fit_clusters(prepared.Z, ClusterConfig(method="hierarchical", n_clusters=k)))
+
+    start = time.perf_counter()
+    fit(8)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    fit(6)
+    return Row("k change, hierarchical (Ward) + confidence", size, time.perf_counter() - start, first, None,
+               "baseline: the first fit at k=8 (its tree and 20 refits' trees built); the k change re-cuts them")
 
 
 def fit_with_confidence(prepared):
