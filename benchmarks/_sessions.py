@@ -11,12 +11,45 @@ CPU-seconds per landing against the server's 0.4).
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_server(output: IO | int = subprocess.DEVNULL, timeout: float = 300.0) -> tuple[subprocess.Popen, str]:
+    """Start ``serve.py`` (the app plus its warm-up) on a free loopback port; return it and its URL once healthy.
+
+    ``output`` receives the server's stdout and stderr. The first warm-up of a fresh clone
+    compiles umap-learn (25-50 s). Raises ``RuntimeError`` if the server exits or is not
+    healthy within ``timeout`` seconds (it is killed).
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "serve.py", "--server.headless", "true", "--server.port", str(port),
+                               "--server.address", "127.0.0.1"], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return server, url
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise RuntimeError("serve.py did not start")
 
 
 @dataclass

@@ -9,45 +9,18 @@ another in the same run. Peak memory is the server's RSS growth over the whole s
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import psutil
 
 from benchmarks._harness import Row
-from benchmarks._sessions import Run, Session
+from benchmarks._sessions import Run, Session, start_server
 
-ROOT = Path(__file__).resolve().parent.parent
 TABS = 10
 CROWD = 20
 K_CHOICES = (3, 4, 6, 7)
 LOOKBACKS = (60, 120)
-
-
-def _start() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "serve.py", "--server.headless", "true", "--server.port", str(port),
-                               "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return server, url
-        except OSError:
-            if server.poll() is not None:
-                break
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("serve.py did not start")
 
 
 async def _land(url: str) -> Run:
@@ -96,7 +69,7 @@ def _spread(values: list[float]) -> str:
 
 
 def run() -> list[Row]:
-    server, url = _start()
+    server, url = start_server()
     process = psutil.Process(server.pid)
     try:
         rss_start = process.memory_info().rss / 2**20

@@ -60,10 +60,9 @@ def hdbscan_min_cluster_size(n_symbols: int, min_samples: int) -> int:
     return max(2, min_samples, math.ceil(HDBSCAN_MIN_SHARE * n_symbols))
 
 
-def hdbscan_labels(Z: FloatArray, min_samples: int) -> IntArray:
-    """HDBSCAN labels (scikit-learn's), min cluster size from :func:`hdbscan_min_cluster_size`."""
-    size = hdbscan_min_cluster_size(len(Z), min_samples)
-    return HDBSCAN(min_cluster_size=size, min_samples=min_samples, copy=True).fit_predict(Z)
+def hdbscan_labels(Z: FloatArray, min_samples: int, min_cluster_size: int) -> IntArray:
+    """HDBSCAN labels (scikit-learn's); the size is :func:`hdbscan_min_cluster_size`'s."""
+    return HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min_samples, copy=True).fit_predict(Z)
 
 
 MAX_NOISE_SHARE = 0.2

@@ -128,17 +128,17 @@ def _fit_dbscan(Z, X, cfg, order_by, returns) -> Clustering:
 
 
 def _fit_hdbscan(Z, X, cfg, order_by, returns) -> Clustering:
-    labels = _density.hdbscan_labels(X, cfg.min_samples)
     size = _density.hdbscan_min_cluster_size(len(X), cfg.min_samples)
-    if size > max(2, cfg.min_samples):  # a large universe: the size floor, not min_samples, decides
-        floor = f"at least {size} symbols ({_density.HDBSCAN_MIN_SHARE:.0%} of {len(X):,})"
-        notes = [f"Every symbol is noise: no group of {floor} is denser than its surroundings, so the universe is "
-                 "one population here; K-Means with automatic k says the same with its null test."] \
-            if (labels < 0).all() else \
-            [f"Clusters hold {floor}: smaller dense groups in a universe this size are local bumps, shown as noise "
-             "or inside their neighbours."]
-    else:
+    labels = _density.hdbscan_labels(X, cfg.min_samples, size)
+    floor = f"at least {size} symbols ({_density.HDBSCAN_MIN_SHARE:.0%} of {len(X):,})"
+    if size == max(2, cfg.min_samples):  # a small universe: min_samples decides
         notes = _density_notes(labels, f"min_samples={cfg.min_samples}", "lower min_samples")
+    elif (labels < 0).all():
+        notes = [f"Every symbol is noise: no group of {floor} is denser than its surroundings, so the universe is "
+                 "one population here; K-Means with automatic k says the same with its null test."]
+    else:
+        notes = [f"Clusters hold {floor}: smaller dense groups in a universe this size are local bumps, shown as "
+                 "noise or inside their neighbours."]
     return _finish(Z, X, labels, cfg, order_by, notes=notes)
 
 

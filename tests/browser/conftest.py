@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,33 +25,15 @@ ARTIFACTS = ROOT / "test-artifacts"
 SERVER_PIDS: dict[str, int] = {}  # url -> the server's process id (the load test reads its memory and CPU)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    port = _free_port()
+    from benchmarks._sessions import start_server
+
     log = open(ARTIFACTS.joinpath("server.log") if ARTIFACTS.mkdir(exist_ok=True) is None else os.devnull, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "serve.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240  # the first warm-up of a fresh clone compiles umap-learn (~25-50 s)
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.read() == b"ok":
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
-            time.sleep(0.3)
+    try:
+        proc, url = start_server(log, timeout=240)
+    except RuntimeError:
+        pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
     SERVER_PIDS[url] = proc.pid
     yield url
     proc.terminate()
