@@ -53,7 +53,7 @@ async def _analyst(browser, url: str, number: int, full: bool) -> dict[str, floa
     times = {}
     try:
         start = time.perf_counter()
-        await page.goto(url + "/")
+        await page.goto(url + "/", timeout=TIMEOUT)  # twenty renderers share two cores with the servers
         await expect(page.get_by_role("heading", name="Cluster map", level=1)).to_be_visible(timeout=TIMEOUT)
         await expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
         await _ready(page)
