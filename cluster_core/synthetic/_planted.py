@@ -95,7 +95,8 @@ def _returns(rng: np.random.Generator, members: pd.DataFrame, btc: np.ndarray) -
     idio = members["idio_vol"].to_numpy()[:, None] * hourly
     returns = beta * btc[None, :] + idio * rng.standard_normal((n, n_bars))
     jumps = rng.random((n, n_bars)) < members["jumps_per_year"].to_numpy()[:, None] / _HOURS_PER_YEAR
-    returns += jumps * rng.normal(0.0, _JUMP_SD, (n, n_bars))
+    size = members["jump_sd"].to_numpy()[:, None] if "jump_sd" in members else _JUMP_SD
+    returns += jumps * rng.normal(0.0, 1.0, (n, n_bars)) * size
     return returns + members["drift"].to_numpy()[:, None] / _HOURS_PER_YEAR
 
 
@@ -116,12 +117,31 @@ def _market(
     log_price = np.cumsum(np.log1p(np.clip(np.r_[btc[None, :], returns], -0.9, None)), axis=1)
     close = np.exp(log_price) * rng.uniform(0.5, 500.0, (n + 1, 1))
     volume = level * np.exp(rng.normal(0.0, 0.5, (n + 1, n_bars)))
+    _punch_gaps(rng, members, close, volume)
     symbols = pd.Index(["BTC", *members.index], name="symbol")
     return MarketData(
         close=pd.DataFrame(close.T, index=index, columns=symbols),
         volume_usd=pd.DataFrame(volume.T, index=index, columns=symbols.copy()),
         source="synthetic planted market",
     )
+
+
+def _punch_gaps(rng: np.random.Generator, members: pd.DataFrame, close: np.ndarray, volume: np.ndarray) -> None:
+    """Late listings (``start_day``) and missing bars (``gap_share``, in runs of 1-12 bars), in place; row 0 is BTC."""
+    n_bars = close.shape[1]
+    if "start_day" in members:
+        for row, day in enumerate(members["start_day"].to_numpy(), start=1):
+            if day > 0:
+                close[row, : int(day * _BARS_PER_DAY)] = np.nan
+    if "gap_share" in members:
+        for row, share in enumerate(members["gap_share"].to_numpy(), start=1):
+            missing = int(share * n_bars)
+            while missing > 0:
+                run = int(min(missing, rng.integers(1, 13)))
+                first = int(rng.integers(0, n_bars - run))
+                close[row, first : first + run] = np.nan
+                missing -= run
+    volume[np.isnan(close)] = np.nan
 
 
 def _members(rng: np.random.Generator, archetypes: pd.DataFrame) -> pd.DataFrame:
