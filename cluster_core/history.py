@@ -45,12 +45,15 @@ class MonthFit:
     Z : DataFrame
         Prepared features (what was clustered).
     fit : Clustering
+    pegged : tuple of str
+        Symbols flagged pegged at that month end (left out of risk portfolios by default).
     """
 
     date: pd.Timestamp
     X: pd.DataFrame
     Z: pd.DataFrame
     fit: Clustering
+    pegged: tuple[str, ...] = ()
 
 
 class NameStatus:

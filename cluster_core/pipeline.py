@@ -18,7 +18,9 @@ from cluster_core.clustering import (
     Clustering,
     ClusterMethod,
     Distance,
+    Tiers,
     confidence,
+    continuum_tiers,
     fit_clusters,
 )
 from cluster_core.data import MarketData
@@ -87,6 +89,12 @@ class FeatureView:
     flags: pd.DataFrame
     universe: UniverseConfig
 
+    @property
+    def pegged(self) -> tuple[str, ...]:
+        """Kept symbols flagged pegged (stablecoins, gold tokens at rest): out of risk portfolios by default."""
+        flagged = set(self.flags.loc[self.flags["flag"] == Flag.PEGGED.value, "symbol"])
+        return tuple(s for s in self.features.X.index if s in flagged)
+
 
 def run_features(
     data: MarketData, config: FeatureConfig | None = None, universe: UniverseConfig | None = None
@@ -125,6 +133,9 @@ class ClusterResult:
     clustering : Clustering
     profile : ClusterProfile
     embedding : Embedding
+    tiers : Tiers or None
+        Automatic k only, when one cluster holds half the symbols or more: quantile tiers
+        along that continuum's main axis (:func:`cluster_core.clustering.continuum_tiers`).
     """
 
     view: FeatureView
@@ -132,9 +143,14 @@ class ClusterResult:
     clustering: Clustering
     profile: ClusterProfile
     embedding: Embedding
+    tiers: Tiers | None = None
 
     def table(self) -> pd.DataFrame:
-        """Build the ``clusters.csv`` contract: symbol, cluster, cluster_name, x, y, the raw features, confidence."""
+        """Build the ``clusters.csv`` contract: symbol, cluster, cluster_name, x, y, the raw features, tier, confidence.
+
+        ``tier`` is 1..n for the members of the continuum that :attr:`tiers` cuts, empty
+        otherwise.
+        """
         labels = self.clustering.labels
         X = self.view.features.X.loc[labels.index]
         out = pd.DataFrame(
@@ -147,6 +163,8 @@ class ClusterResult:
             }
         )
         table = pd.concat([out, X.reset_index(drop=True)], axis=1)
+        tier = self.tiers.tier if self.tiers is not None else pd.Series(dtype="Int64")
+        table["tier"] = tier.reindex(labels.index).astype("Int64").to_numpy()
         conf = self.clustering.confidence
         table["confidence"] = np.nan if conf is None else conf.reindex(labels.index).to_numpy()
         return table
@@ -179,10 +197,13 @@ def embed(prepared: Prepared, config: ReductionConfig | None = None) -> Embeddin
     return reduce_2d(prepared.Z, config)
 
 
-def assemble(view: FeatureView, prepared: Prepared, clustering: Clustering, embedding: Embedding) -> ClusterResult:
-    """Name and profile the clusters and bundle the parts."""
+def assemble(
+    view: FeatureView, prepared: Prepared, clustering: Clustering, embedding: Embedding, n_tiers: int = 3
+) -> ClusterResult:
+    """Name and profile the clusters, cut a continuum into ``n_tiers`` tiers, and bundle the parts."""
     profile = profile_clusters(view.features.X, clustering.labels, clustering.confidence)
-    return ClusterResult(view, prepared, clustering, profile, embedding)
+    tiers = continuum_tiers(prepared.Z, clustering.labels, n_tiers) if clustering.structure is not None else None
+    return ClusterResult(view, prepared, clustering, profile, embedding, tiers)
 
 
 def run_clustering(

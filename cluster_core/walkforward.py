@@ -20,6 +20,7 @@ from cluster_core.data import MarketData
 from cluster_core.errors import ClusterCoreError, DataError, ParameterError
 from cluster_core.features import FeatureConfig, PrepConfig
 from cluster_core.history import Month, MonthFit, NameStatus, changes, tradeoff, walk
+from cluster_core.interpretation import pegged_members
 from cluster_core.pipeline import UniverseConfig, cluster, prepare, run_features
 from cluster_core.strategies import (
     BacktestConfig,
@@ -82,16 +83,22 @@ def run_backtest(
     walked = monthly(data, fcfg, universe, prep, clustering, cfg.smoothness, progress)
     published, notes = {m.date: m for m in walked.months}, list(walked.notes)
     decisions, held = [], pd.Index([])
+    left_out: list[int] = []
     for date in walked.dates:
         month = published.get(date)
         target = pd.Series(dtype="float64")
         if month is not None:
+            excluded = () if cfg.include_pegged else pegged_members(month.labels, month.names, month.own.pegged)
+            left_out.append(len(excluded))
             try:
-                target = target_weights(cfg, month.own.X, month.own.Z, month.labels, month.names, held)
+                target = target_weights(cfg, month.own.X, month.own.Z, month.labels, month.names, held, excluded)
             except ClusterCoreError as exc:
                 notes.append(f"{date:%Y-%m-%d}: held cash ({exc})")
         decisions.append((date, target))
         held = target.index
+    if any(left_out):
+        notes.append(f"Pegged coins (flagged pegged, or in the stablecoin group) were left out of the holdings: "
+                     f"{min(left_out)}-{max(left_out)} a month. Include them with 'Include pegged coins'.")
     rows = simulate(data.close, decisions, data.end, cfg.cost_bps)
     rows["n_clusters"] = [published[d].k if d in published else 0 for d in rows["date"]]
     universes = {d: list(m.own.X.index) for d, m in published.items()}
@@ -208,7 +215,8 @@ def fit_as_of(
     """Fit one month end: features, preparation and clustering from the bars up to ``date`` only (no confidence)."""
     view = run_features(data, replace(features, as_of=date), universe)
     prepared = prepare(view, prep)
-    return MonthFit(date, view.features.X, prepared.Z, cluster(data, view, prepared, clustering, with_confidence=False))
+    fitted = cluster(data, view, prepared, clustering, with_confidence=False)
+    return MonthFit(date, view.features.X, prepared.Z, fitted, view.pegged)
 
 
 TRADEOFF_SMOOTHNESS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -336,12 +344,14 @@ def run_peer_history(
     smoothness: float = DEFAULT_SMOOTHNESS,
     z_threshold: float = 1.5,
     progress: ProgressCallback | None = None,
+    include_pegged: bool = False,
 ) -> PeerHistory:
     """Find the lagging peers of every month end's leaders and measure whether they caught up.
 
     The laggards of a month end come from that month's published groups and 30-day
     momentum (bars up to it); the returns that follow are the evaluation, over the month
-    to the next month end, as a backtest's holding period.
+    to the next month end, as a backtest's holding period. Pegged coins are left out
+    unless ``include_pegged``.
 
     Raises
     ------
@@ -354,7 +364,8 @@ def run_peer_history(
     ends = [m.date for m in published[1:]] + [data.end]
     tables = []
     for month, end in zip(published, ends, strict=True):
-        found = peer_laggards(month.own.X, month.labels, month.names, z_threshold)
+        found = peer_laggards(month.own.X, month.labels, month.names, z_threshold,
+                              () if include_pegged else pegged_members(month.labels, month.names, month.own.pegged))
         if found.empty:
             continue
         members = month.labels[month.labels >= 0]

@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 
 from cluster_core._typing import FloatArray, IntArray
-from cluster_core.clustering import _density, _hierarchical, _kmeans
+from cluster_core.clustering import _density, _groups, _hierarchical, _kmeans
 from cluster_core.clustering._config import K_MAX, ClusterConfig, ClusterMethod, Distance
-from cluster_core.clustering._kmeans import StructureTest
-from cluster_core.clustering._quality import co_membership_stability, quality_scores, symbol_confidence
+from cluster_core.clustering._quality import quality_scores, symbol_confidence
 from cluster_core.clustering._result import Clustering
 from cluster_core.errors import DataError, ParameterError
 
@@ -81,27 +80,40 @@ def fit_clusters(
 
 
 def _fit_kmeans(Z, X, cfg, order_by, returns) -> Clustering:
-    notes, structure, curve = [], None, None
+    notes, search = [], None
     k = cfg.n_clusters
     if k is None:
-        labels, structure, how = _kmeans.auto_kmeans(X, cfg.random_state)
-        curve = _kmeans.k_curve(X, cfg.random_state)
-        notes.append(f"Automatic k: {how}.")
-        if not structure.has_groups:
-            notes.append(
-                f"No clear groups: the best split (k={structure.k}) has silhouette {structure.silhouette:.2f}, no "
-                f"better than one structureless population of the same shape ({structure.reference:.2f}). The "
-                f"split itself is reproducible (stability {structure.stability:.2f} on 80 % resamples), as any cut "
-                "through one population is, so stability alone cannot tell. All symbols are shown as one group; "
-                "pick k by hand to split them anyway."
-            )
-        k = max(2, len(np.unique(labels))) if structure.has_groups else structure.k
+        search = _groups.find_groups(X, cfg.random_state)
+        labels = search.labels.copy()
+        notes.append(_describe_search(search, len(X)))
+        k = search.n_groups
     else:
         labels = _kmeans.labels_for(X, k, cfg.random_state)
         found = len(np.unique(labels))
         if found < k:
             notes.append(f"Only {found} distinct clusters exist for k={k}: several symbols share identical features.")
-    return _finish(Z, X, labels, _with(cfg, n_clusters=k), order_by, notes=notes, k_curve=curve, structure=structure)
+    return _finish(Z, X, labels, _with(cfg, n_clusters=k), order_by, notes=notes, structure=search)
+
+
+def _describe_search(search: _groups.GroupSearch, n: int) -> str:
+    """Say how automatic k decided: the splits and their evidence, or why there are no groups."""
+    if search.n_groups < 2:
+        return (f"No clear groups: no view of the {n:,} symbols has separate modes (the strongest evidence, dip test "
+                f"p = {search.root_p:.3g}, is short of the {_groups.ALPHA:g} a split needs), so they are one "
+                "population: a spread, not groups. They are shown as one group with tiers along the spread; pick k "
+                "by hand to cut it anyway.")
+    weakest = max(split.p_value for split in search.splits) if search.splits else float("nan")
+    windows = sum(split.window for split in search.splits)
+    parts = [f"Automatic k: {search.n_groups} groups, split only where a view of the data has separate modes "
+             f"({len(search.splits)} split(s), the weakest at dip test p = {weakest:.2g}"]
+    if windows:
+        parts.append(f"; {windows} set a small group apart from a larger one")
+    parts.append(")")
+    if search.merges:
+        parts.append(f"; {search.merges} pair(s) of groups were one population cut obliquely and were merged back")
+    if search.isolated:
+        parts.append(f"; {search.isolated} isolated symbol(s) joined their nearest group")
+    return "".join(parts) + ". No group has separate modes inside it."
 
 
 def _fit_dbscan(Z, X, cfg, order_by, returns) -> Clustering:
@@ -222,22 +234,17 @@ def _finish(Z, X, labels, cfg, order_by, *, notes, **diagnostics) -> Clustering:
     )
 
 
-def _refitter(cfg: ClusterConfig, structure: StructureTest | None = None) -> Callable[[FloatArray], IntArray]:
-    """Refit ``cfg`` (automatic choices fixed) on a subset of the symbols.
+def _refitter(cfg: ClusterConfig, search: _groups.GroupSearch | None = None) -> Callable[[FloatArray], IntArray]:
+    """Refit ``cfg`` on a subset of the symbols.
 
-    K-Means and hierarchical keep their number of clusters (hierarchical refits on the
-    features: a subset has no returns matrix); DBSCAN and HDBSCAN keep eps / min_samples.
-    Automatic K-Means repeats its refinement on the subset from the same first-step k
-    (``structure.k``), so the confidence measures the whole procedure.
+    Automatic k (``search`` given) reruns the whole search on the subset, so the number of
+    groups and every split decision are resampled with the assignments: when the structure
+    itself is unstable, the confidence falls. K-Means and hierarchical with a fixed k keep
+    it (hierarchical refits on the features: a subset has no returns matrix); DBSCAN and
+    HDBSCAN keep eps / min_samples.
     """
-    if structure is not None and structure.has_groups:
-
-        def refit_auto(sub: FloatArray) -> IntArray:
-            k = min(structure.k, len(sub) - 1)
-            labels = _kmeans.kmeans_labels(sub, k, cfg.random_state, n_init=REFIT_N_INIT)[0]
-            return _kmeans.refine(sub, labels, cfg.random_state, n_init=1)[0]
-
-        return refit_auto
+    if search is not None:
+        return lambda sub: _groups.find_groups(sub, cfg.random_state).labels
     sub_cfg = cfg
     if cfg.method in (ClusterMethod.KMEANS, ClusterMethod.HIERARCHICAL):
         sub_cfg = _with(cfg, distance=Distance.FEATURES, cut_distance=None)
@@ -266,33 +273,36 @@ _CONFIDENCE_LOCK = threading.Lock()
 
 
 def confidence(Z: pd.DataFrame, clustering: Clustering, *, n_resamples: int = CONFIDENCE_RESAMPLES) -> pd.Series:
-    """Each symbol's share of refits on 80 % of the symbols that keep it in its cluster.
+    """Each symbol's agreement with its cluster over refits on 80 % of the symbols.
 
-    ``1.0`` = a core member, near ``1/k`` = a boundary symbol the data cannot place.
-    Refits keep ``clustering.config`` with its automatic choices fixed (see
-    :func:`cluster_stability`), and their clusters are matched to the original ones
-    before comparing. The last 32 results are kept (keyed by the features, the config
-    and the labels), so returning to a k is free.
+    For each refit (:func:`_refitter`: automatic choices are made again) a symbol present
+    in it scores the Jaccard overlap of its cluster-mates: the symbols of the subset that
+    share its cluster in the fit, against those that share its cluster in the refit. A
+    cluster found again scores 1 for its members; merged with another cluster or split in
+    two, it scores its share of the union. ``1.0`` = a core member of a reproducible
+    cluster; low = a boundary symbol, or a cluster that the data do not reproduce. The
+    last 32 results are kept (keyed by the features, the config and the labels).
 
     Returns
     -------
     Series
         Index symbol (as ``clustering.labels``), values in [0, 1], NaN for noise; all 1
-        when there is a single cluster.
+        when there is a single cluster found by a fixed setting.
     """
     index = clustering.labels.index
     labels = clustering.labels.to_numpy()
     X = Z.loc[index].to_numpy(dtype=np.float64)
-    if clustering.n_clusters <= 1 or len(X) < 4:
+    automatic = clustering.structure is not None
+    if (clustering.n_clusters <= 1 and not automatic) or len(X) < 4:
         values = np.where(labels >= 0, 1.0, np.nan)
         return pd.Series(values, index=index, name="confidence")
     digest = hashlib.blake2b(X.tobytes() + labels.tobytes(), digest_size=16).hexdigest()
-    key = (digest, clustering.config, clustering.structure, n_resamples)
+    key = (digest, clustering.config, automatic, n_resamples)
     with _CONFIDENCE_LOCK:
         cached = _CONFIDENCE.get(key)
     if cached is None:
-        cached = symbol_confidence(_refitter(clustering.config, clustering.structure), X, labels, n_resamples, 0.8,
-                                   clustering.config.random_state)
+        refit = _refitter(clustering.config, clustering.structure)
+        cached = symbol_confidence(refit, X, labels, n_resamples, 0.8, clustering.config.random_state)
         with _CONFIDENCE_LOCK:
             _CONFIDENCE[key] = cached
             while len(_CONFIDENCE) > 32:
@@ -300,30 +310,22 @@ def confidence(Z: pd.DataFrame, clustering: Clustering, *, n_resamples: int = CO
     return pd.Series(cached.copy(), index=index, name="confidence")
 
 
-def cluster_stability(
-    Z: pd.DataFrame,
-    clustering: Clustering,
-    *,
-    n_resamples: int = 30,
-    fraction: float = 0.8,
-) -> pd.Series:
-    """Stability of each cluster under sub-sampling: how often its members stay together.
+def cluster_stability(Z: pd.DataFrame, clustering: Clustering) -> pd.Series:
+    """Each cluster's stability: the mean :func:`confidence` of its members (the same refits).
 
-    Refits ``clustering.config`` on ``n_resamples`` random subsets of ``fraction`` of
-    the symbols, as :func:`confidence` does.
+    One definition for the map, the profiles and the CSV: a cluster is as stable as the
+    agreement of its members' cluster-mates over the refits.
 
     Returns
     -------
     Series
-        Index cluster label, values in [0, 1] (NaN for a single-member cluster).
+        Index cluster label, values in [0, 1] (noise excluded).
     """
-    cfg = clustering.config
-    labels = clustering.labels.reindex(list(Z.index)).to_numpy()
-    X = Z.to_numpy(dtype=np.float64)
-    refit = _refitter(cfg, clustering.structure)
-    values = co_membership_stability(refit, X, labels, n_resamples, fraction, cfg.random_state)
-    clusters = sorted(set(labels[labels >= 0]))
-    return pd.Series(values, index=pd.Index(clusters, name="cluster"), name="stability")
+    values = clustering.confidence if clustering.confidence is not None else confidence(Z, clustering)
+    labels = clustering.labels
+    kept = labels >= 0
+    stability = values[kept].groupby(labels[kept]).mean()
+    return stability.rename_axis("cluster").rename("stability")
 
 
 def diagnostic_curves(

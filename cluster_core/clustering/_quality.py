@@ -38,43 +38,6 @@ def quality_scores(
     return scores, per_symbol
 
 
-def co_membership_stability(
-    fit: Callable[[FloatArray], IntArray],
-    Z: FloatArray,
-    labels: IntArray,
-    n_resamples: int,
-    fraction: float,
-    random_state: int,
-) -> FloatArray:
-    """Per cluster, how often pairs of its members stay together when 80 % of symbols are refitted.
-
-    ``fit(Z_subset) -> labels`` refits with the same settings. For each resample, every
-    pair of the cluster present in it scores 1 if the refit puts them in one cluster
-    (noise never counts as together). The score is the mean over pairs and resamples:
-    1 = always together, near 1/k = chance.
-    """
-    n = len(Z)
-    together = np.zeros((n, n))
-    seen = np.zeros((n, n))
-    for pick, sub in _refits(fit, Z, n_resamples, fraction, random_state):
-        same = (sub[:, None] == sub[None, :]) & (sub[:, None] >= 0)
-        together[np.ix_(pick, pick)] += same
-        seen[np.ix_(pick, pick)] += 1
-    clusters = sorted(set(labels[labels >= 0]))
-    out = np.full(len(clusters), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = together / seen
-    for i, c in enumerate(clusters):
-        members = np.flatnonzero(labels == c)
-        if len(members) < 2:
-            out[i] = np.nan
-            continue
-        block = rate[np.ix_(members, members)]
-        mask = ~np.eye(len(members), dtype=bool)
-        out[i] = float(np.nanmean(block[mask]))
-    return out
-
-
 def symbol_confidence(
     fit: Callable[[FloatArray], IntArray],
     Z: FloatArray,
@@ -83,22 +46,43 @@ def symbol_confidence(
     fraction: float,
     random_state: int,
 ) -> FloatArray:
-    """Per symbol, the share of refits on resampled symbols that keep it in its cluster.
+    """Per symbol, the mean Jaccard overlap of its cluster-mates between the fit and refits on resampled symbols.
 
-    Each resample refits ``fit`` on a random ``fraction`` of the symbols; each refit
-    cluster is matched to the original cluster most of its members come from (so a
-    relabelling is not a move, nor is a subdivision), and a symbol present in the
-    resample scores 1 if its matched cluster is its own. Noise symbols get NaN.
+    Each resample refits ``fit`` on a random ``fraction`` of the symbols. For a symbol in
+    it, with ``A`` its cluster-mates in ``labels`` and ``B`` in the refit (both within the
+    resample, the symbol included), the score is ``|A & B| / |A | B|``: 1 when its cluster
+    comes back whole, ``|A| / (|A| + |C|)`` when it is merged with a cluster ``C``, the
+    kept share when it is split. Noise (-1), in the fit or the refit, scores 0; noise
+    symbols get NaN.
+
+    Examples
+    --------
+    >>> Z = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> symbol_confidence(lambda sub: np.zeros(len(sub), int), Z, np.array([0, 0, 1, 1]), 4, 1.0, 0).tolist()
+    [0.5, 0.5, 0.5, 0.5]
     """
     n = len(Z)
-    kept, seen = np.zeros(n), np.zeros(n)
+    total, seen = np.zeros(n), np.zeros(n)
     for pick, sub in _refits(fit, Z, n_resamples, fraction, random_state):
-        kept[pick] += _aligned(labels[pick], sub) == labels[pick]
+        total[pick] += _jaccard(labels[pick], sub)
         seen[pick] += 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = kept / seen
+        out = total / seen
     out[labels < 0] = np.nan
     return out
+
+
+def _jaccard(reference: IntArray, other: IntArray) -> FloatArray:
+    """Per symbol, ``|A & B| / |A | B|`` of its clusters in ``reference`` and ``other`` (0 where either is noise)."""
+    ref_codes, ref = np.unique(reference, return_inverse=True)
+    oth_codes, oth = np.unique(other, return_inverse=True)
+    both = np.zeros((len(ref_codes), len(oth_codes)))
+    np.add.at(both, (ref, oth), 1.0)
+    inter = both[ref, oth]
+    union = both.sum(axis=1)[ref] + both.sum(axis=0)[oth] - inter
+    score = inter / union
+    score[(reference < 0) | (other < 0)] = 0.0
+    return score
 
 
 def _refits(
@@ -110,18 +94,3 @@ def _refits(
     for _ in range(n_resamples):
         pick = np.sort(rng.choice(len(Z), size=size, replace=False))
         yield pick, np.asarray(fit(Z[pick]))
-
-
-def _aligned(reference: IntArray, other: IntArray) -> IntArray:
-    """``other`` relabelled to the ``reference`` cluster each of its clusters overlaps most (-1 stays -1).
-
-    Many-to-one: a refit that splits a cluster in two keeps both halves with it (the
-    members were not separated from their group, the group was subdivided); a refit that
-    merges two clusters moves the smaller one's members.
-    """
-    out = np.full_like(other, -1)
-    for part in np.unique(other[other >= 0]):
-        inside = other == part
-        counts = np.bincount(reference[inside & (reference >= 0)], minlength=1)
-        out[inside] = int(np.argmax(counts)) if counts.sum() else -1
-    return out

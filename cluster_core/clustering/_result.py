@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cluster_core.clustering._config import ClusterConfig
-from cluster_core.clustering._kmeans import StructureTest
+from cluster_core.clustering._groups import GroupSearch
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,7 +27,7 @@ class Clustering:
     silhouette_samples : Series
         Silhouette of each clustered symbol (NaN for noise).
     k_curve : DataFrame or None
-        K-Means: ``k``, ``inertia``, ``silhouette`` for k = 2..min(14, n-1).
+        Hierarchical with automatic k: ``k``, ``inertia``, ``silhouette`` of the tree's cuts.
     k_distance : DataFrame or None
         DBSCAN: sorted distance of each symbol to its ``min_samples``-th neighbour.
     linkage_matrix : ndarray or None
@@ -36,10 +36,10 @@ class Clustering:
         Hierarchical on returns: the Mantegna distance matrix.
     notes : tuple of str
         How automatic choices were made, degenerate outcomes (all noise...).
-    structure : StructureTest or None
-        K-Means with automatic k: the silhouette against one structureless population of
-        the same shape; ``structure.has_groups`` False means "no clear groups" (then
-        every symbol is in cluster 0).
+    structure : GroupSearch or None
+        K-Means with automatic k: the search for separate modes
+        (:func:`cluster_core.clustering.find_groups`); one group found means "no clear
+        groups" (every symbol in cluster 0).
     confidence : Series or None
         Per symbol, the share of resampled refits that keep it in its cluster
         (:func:`cluster_core.clustering.confidence`); the pipeline fills it.
@@ -54,13 +54,13 @@ class Clustering:
     linkage_matrix: np.ndarray | None = None
     distance_matrix: np.ndarray | None = None
     notes: tuple[str, ...] = field(default=())
-    structure: StructureTest | None = None
+    structure: GroupSearch | None = None
     confidence: pd.Series | None = None
 
     @property
     def has_groups(self) -> bool:
-        """False when the automatic k found no structure beyond one population."""
-        return self.structure is None or self.structure.has_groups
+        """False when automatic k found no separate modes: one population, a spread."""
+        return self.structure is None or self.structure.n_groups >= 2
 
     @property
     def n_clusters(self) -> int:

@@ -7,26 +7,31 @@ from cluster_core.features._names import (
     DEFAULT_FEATURES,
     FEATURE_FAMILY,
     FEATURE_INFO,
+    FEATURE_TRAIT,
     PRESETS,
     RETURN_BASED,
+    RISK_SCALES,
     SEED_FEATURES,
     VOLUME_LIKE,
     Feature,
     FeatureFamily,
     FeaturePreset,
     MarketMode,
+    Trait,
     preset_of,
     resolve_features,
 )
 from cluster_core.features._persistence import Persistence, feature_persistence
-from cluster_core.features._prepare import Prepared, PrepConfig, Scaling, prepare_features
+from cluster_core.features._prepare import Prepared, PrepConfig, Scaling, prepare_features, trait_weights
 
 __all__ = [
     "BEHAVIOUR_FEATURES",
     "DEFAULT_FEATURES",
     "FEATURE_FAMILY",
     "FEATURE_INFO",
+    "FEATURE_TRAIT",
     "PRESETS",
+    "RISK_SCALES",
     "SEED_FEATURES",
     "FeatureFamily",
     "FeaturePreset",
@@ -44,10 +49,12 @@ __all__ = [
     "PrepConfig",
     "Prepared",
     "Scaling",
+    "Trait",
     "apply_hygiene",
     "compute_features",
     "feature_persistence",
     "prepare_features",
     "screen_universe",
+    "trait_weights",
     "window_bounds",
 ]

@@ -81,6 +81,52 @@ FEATURE_FAMILY: dict[Feature, FeatureFamily] = {
     },
 }
 
+class Trait(StrEnum):
+    """What a feature measures, finer than its family: near-duplicate measures of one trait count once.
+
+    Volatility, downside volatility, VaR and CVaR are four estimates of one risk level
+    (rank correlations 0.9+ across the bundled coins); counted column by column they
+    would outvote beta four to one. :func:`cluster_core.features.prepare_features`
+    weights each column by ``1 / sqrt(columns of its trait)``, so every trait carries the
+    same total variance however many columns measure it.
+    """
+
+    RISK = "risk level"
+    MARKET = "market link"
+    LIQUIDITY = "liquidity"
+    TAILS = "tails"
+    MEMORY = "memory"
+    RETURN = "window return"
+    DRAWDOWN = "drawdown"
+
+
+FEATURE_TRAIT: dict[Feature, Trait] = {
+    Feature.ANNUALIZED_VOL: Trait.RISK,
+    Feature.DOWNSIDE_VOL: Trait.RISK,
+    Feature.VAR_95: Trait.RISK,
+    Feature.CVAR_95: Trait.RISK,
+    Feature.BETA_BTC: Trait.MARKET,
+    Feature.BTC_CORR: Trait.MARKET,
+    Feature.AVG_DAILY_VOLUME_USD: Trait.LIQUIDITY,
+    Feature.AMIHUD: Trait.LIQUIDITY,
+    Feature.SKEWNESS: Trait.TAILS,
+    Feature.KURTOSIS: Trait.TAILS,
+    Feature.AUTOCORR_1: Trait.MEMORY,
+    Feature.ANNUALIZED_RETURN: Trait.RETURN,
+    Feature.SHARPE: Trait.RETURN,
+    Feature.SORTINO: Trait.RETURN,
+    Feature.TREND_STRENGTH: Trait.RETURN,
+    Feature.MOMENTUM_30D: Trait.RETURN,
+    Feature.MAX_DRAWDOWN: Trait.DRAWDOWN,
+}
+
+# Scale measures whose spread across coins is multiplicative (a coin at 150 % volatility
+# differs from one at 50 % as one at 30 % differs from one at 10 %): clustered on their
+# logarithm, VaR and CVaR on the logarithm of their magnitude.
+RISK_SCALES: frozenset[Feature] = frozenset(
+    {Feature.ANNUALIZED_VOL, Feature.DOWNSIDE_VOL, Feature.VAR_95, Feature.CVAR_95}
+)
+
 # The default: the behaviour features whose cross-sectional ranks persist from one
 # window to the next on both bundled data sets (median Spearman >= 0.36 daily, >= 0.62
 # hourly; README, "Feature persistence"). Skewness, kurtosis and lag-1 autocorrelation

@@ -11,9 +11,9 @@ from scipy import stats
 
 from cluster_core._validation import check_enum, check_float
 from cluster_core.errors import DataError, ParameterError
-from cluster_core.features._names import DEFAULT_FEATURES, VOLUME_LIKE, Feature
+from cluster_core.features._names import DEFAULT_FEATURES, FEATURE_TRAIT, RISK_SCALES, VOLUME_LIKE, Feature
 
-__all__ = ["PrepConfig", "Prepared", "Scaling", "prepare_features"]
+__all__ = ["PrepConfig", "Prepared", "Scaling", "prepare_features", "trait_weights"]
 
 
 class Scaling(StrEnum):
@@ -32,32 +32,48 @@ class PrepConfig:
     ----------
     features : tuple of str, default=DEFAULT_FEATURES
         Columns to use.
-    scaling : {"standard", "robust", "quantile"}, default="standard"
-        ``standard``: (x - mean) / std; ``robust``: (x - median) / IQR; ``quantile``:
+    scaling : {"standard", "robust", "quantile"}, default="robust"
+        ``standard``: (x - mean) / std; ``robust``: (x - median) / (IQR / 1.349), so that a handful
+        of pegged coins far from everything do not squeeze everyone else; ``quantile``:
         ranks mapped to standard-normal scores (outliers lose their leverage).
-    clip : float or None, default=3.0
-        Scaled values are clipped to +/- ``clip`` (crypto's fat tails would let one
-        outlier dominate K-Means); ``None`` keeps them.
+    clip : float or None, default=None
+        Scaled values are clipped to +/- ``clip``; ``None`` keeps them. Off by default:
+        after the logarithms below the tails are tame, and clipping piles the tail onto
+        one value, a false mode the group search would read as a group.
     winsorize : float or None, default=None
         Raw values are first clipped to their ``[q, 1 - q]`` quantiles.
     log_volume : bool, default=True
         Volume-like features (average daily volume, Amihud) are replaced by their
         base-10 logarithm (non-positive values become missing).
+    log_risk : bool, default=True
+        Volatility and downside volatility are replaced by their logarithm, VaR and CVaR
+        by the logarithm of their magnitude (:data:`RISK_SCALES`): risk spreads
+        multiplicatively across coins, and a stablecoin at 1 % sits as far below a 30 %
+        coin as that coin sits below one at 900 %.
     tame_moments : bool, default=True
         Skewness and kurtosis are replaced by ``arcsinh`` of themselves: a coin with one
         jump has excess kurtosis 80 where jump-free ones have 1, and on a linear scale that
         one value would squash every other difference in the column.
+    trait_weights : bool, default=True
+        Each scaled column is multiplied by ``1 / sqrt(columns of its trait)``
+        (:data:`FEATURE_TRAIT`): the four volatility measures together weigh as much as
+        beta and correlation together, or as volume and illiquidity together.
     """
 
     features: tuple[str, ...] = tuple(f.value for f in DEFAULT_FEATURES)
-    scaling: Scaling = Scaling.STANDARD
-    clip: float | None = 3.0
+    scaling: Scaling = Scaling.ROBUST
+    clip: float | None = None
     winsorize: float | None = None
     log_volume: bool = True
+    log_risk: bool = True
     tame_moments: bool = True
+    trait_weights: bool = True
 
 
+IQR_PER_SD = 1.349  # the interquartile range of a normal distribution, in standard deviations
 _MOMENTS = frozenset({Feature.SKEWNESS.value, Feature.KURTOSIS.value})
+_RISK = frozenset(f.value for f in RISK_SCALES)
+_KNOWN = frozenset(f.value for f in Feature)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,16 +83,19 @@ class Prepared:
     Attributes
     ----------
     Z : DataFrame of shape (n_symbols, n_used)
-        Scaled, clipped, no NaN.
+        Scaled, weighted, no NaN.
     raw : DataFrame
-        The selected features after the log transform and winsorising, before scaling.
+        The selected features after the log transforms and winsorising, before scaling.
     notes : tuple of str
         Columns dropped (all missing, constant), cells imputed.
+    weights : Series
+        The weight of each column of ``Z`` (its trait's share, :data:`FEATURE_TRAIT`).
     """
 
     Z: pd.DataFrame
     raw: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    weights: pd.Series | None = None
 
 
 def prepare_features(X: pd.DataFrame, config: PrepConfig | None = None) -> Prepared:
@@ -120,6 +139,11 @@ def prepare_features(X: pd.DataFrame, config: PrepConfig | None = None) -> Prepa
                 values = raw[col].to_numpy()
                 with np.errstate(divide="ignore", invalid="ignore"):
                     raw[col] = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
+    if cfg.log_risk:
+        for col in _RISK.intersection(raw.columns):
+            magnitude = np.abs(raw[col].to_numpy())  # VaR and CVaR are losses: negative returns
+            with np.errstate(divide="ignore", invalid="ignore"):
+                raw[col] = np.where(magnitude > 0, np.log(np.where(magnitude > 0, magnitude, 1.0)), np.nan)
     if cfg.tame_moments:
         for col in _MOMENTS.intersection(raw.columns):
             raw[col] = np.arcsinh(raw[col])
@@ -135,7 +159,20 @@ def prepare_features(X: pd.DataFrame, config: PrepConfig | None = None) -> Prepa
     if missing:
         scaled = scaled.fillna(scaled.median())
         notes.append(f"{missing} missing value(s) set to their column's median after scaling.")
-    return Prepared(Z=scaled, raw=raw, notes=tuple(notes))
+    weights = trait_weights(scaled.columns) if cfg.trait_weights else pd.Series(1.0, index=scaled.columns)
+    return Prepared(Z=scaled * weights, raw=raw, notes=tuple(notes), weights=weights.rename("weight"))
+
+
+def trait_weights(columns: pd.Index) -> pd.Series:
+    """Weight ``1 / sqrt(k)`` for each of the ``k`` columns that measure one trait (:data:`FEATURE_TRAIT`).
+
+    Examples
+    --------
+    >>> trait_weights(pd.Index(["annualized_vol", "downside_vol", "beta_btc"])).round(3).tolist()
+    [0.707, 0.707, 1.0]
+    """
+    traits = pd.Series([FEATURE_TRAIT.get(Feature(c), c) if c in _KNOWN else c for c in columns], index=columns)
+    return 1.0 / np.sqrt(traits.map(traits.value_counts()).astype(np.float64))
 
 
 def _drop_unusable(raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -155,8 +192,8 @@ def _scale(raw: pd.DataFrame, scaling: Scaling) -> pd.DataFrame:
     if scaling is Scaling.STANDARD:
         return (raw - raw.mean()) / raw.std(ddof=0)
     if scaling is Scaling.ROBUST:
-        iqr = raw.quantile(0.75) - raw.quantile(0.25)
-        spread = iqr.where(iqr > 0, raw.std(ddof=0))
+        spread = (raw.quantile(0.75) - raw.quantile(0.25)) / IQR_PER_SD  # in standard-deviation units
+        spread = spread.where(spread > 0, raw.std(ddof=0))
         return (raw - raw.median()) / spread
     ranks = raw.rank(method="average")
     counts = raw.notna().sum()

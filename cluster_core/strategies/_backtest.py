@@ -64,6 +64,9 @@ class BacktestConfig:
     smoothness : float, default=0.6
         Weight of the past in the monthly clusters (:func:`cluster_core.clustering.evolve`);
         0 = each month clustered on its own.
+    include_pegged : bool, default=False
+        Hold pegged coins (stablecoins, gold tokens at rest) too. Off: a risk portfolio of
+        one coin per group would otherwise hold cash-like stablecoins in every month.
     """
 
     strategy: Strategy = Strategy.DIVERSIFIED
@@ -76,6 +79,7 @@ class BacktestConfig:
     min_holdings: int = 8
     keep_top: float = 0.5
     smoothness: float = DEFAULT_SMOOTHNESS
+    include_pegged: bool = False
 
     def validated(self) -> BacktestConfig:
         """Return a checked copy; raise :class:`ParameterError` with the rule broken."""
@@ -90,6 +94,7 @@ class BacktestConfig:
             min_holdings=check_int("min_holdings", self.min_holdings, 1, 50),
             keep_top=check_float("keep_top", self.keep_top, 0.0, 1.0),
             smoothness=validated_smoothness(self.smoothness),
+            include_pegged=bool(self.include_pegged),
         )
 
 
@@ -223,14 +228,16 @@ def period_returns(close: pd.DataFrame, symbols: list[str], start: pd.Timestamp,
 
 def target_weights(
     cfg: BacktestConfig, X: pd.DataFrame, Z: pd.DataFrame, labels: pd.Series, names: pd.Series,
-    held: Iterable[str] = (),
+    held: Iterable[str] = (), exclude: Iterable[str] = (),
 ) -> pd.Series:
     """Weights to hold after a rebalance (index symbol, summing to 1; empty = cash).
 
     Diversified: :func:`diversified_picks` (``held`` = the current holdings, kept while
     still in the top ``keep_top`` of their cluster). Rotation: the cluster with the best
-    mean 30-day momentum, its ``top_n`` symbols by momentum, equal weights.
+    mean 30-day momentum, its ``top_n`` symbols by momentum, equal weights. Symbols in
+    ``exclude`` (the month's pegged coins unless ``cfg.include_pegged``) are never held.
     """
+    labels = labels.drop(list(exclude), errors="ignore")
     if cfg.strategy is Strategy.DIVERSIFIED:
         picks = diversified_picks(X, Z, labels, names, per_cluster=cfg.per_cluster, rule=cfg.rule,
                                   weighting=cfg.weighting, include_noise=cfg.include_noise,

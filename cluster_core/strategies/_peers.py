@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from cluster_core._validation import check_float
@@ -11,11 +13,15 @@ __all__ = ["LAGGARD_COLUMNS", "peer_laggards"]
 LAGGARD_COLUMNS = ("cluster", "cluster_name", "leader", "leader_momentum", "leader_z", "peer", "peer_momentum", "gap")
 
 
-def peer_laggards(X: pd.DataFrame, labels: pd.Series, names: pd.Series, z_threshold: float = 1.5) -> pd.DataFrame:
+def peer_laggards(
+    X: pd.DataFrame, labels: pd.Series, names: pd.Series, z_threshold: float = 1.5, exclude: Iterable[str] = ()
+) -> pd.DataFrame:
     """Leaders (30-day momentum z-score within their cluster above ``z_threshold``) and their lagging peers.
 
     Peers are the other members whose momentum is below the cluster's median; ``gap`` =
-    leader momentum - peer momentum. Noise and clusters of fewer than 3 members are skipped.
+    leader momentum - peer momentum. Noise, clusters of fewer than 3 members and the
+    symbols in ``exclude`` (pegged coins: a stablecoin's momentum is noise around its peg)
+    are skipped.
 
     Returns
     -------
@@ -23,6 +29,7 @@ def peer_laggards(X: pd.DataFrame, labels: pd.Series, names: pd.Series, z_thresh
         Columns :data:`LAGGARD_COLUMNS`, largest gaps first.
     """
     z_threshold = check_float("z_threshold", z_threshold, 0.0, 10.0)
+    labels = labels.drop(list(exclude), errors="ignore")
     momentum = X["momentum_30d"].reindex(labels.index)
     rows = []
     for cluster in sorted(c for c in set(labels) if c >= 0):

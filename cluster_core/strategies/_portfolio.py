@@ -42,6 +42,7 @@ def diversified_picks(
     min_holdings: int = 1,
     held: Iterable[str] = (),
     keep_top: float = 0.0,
+    exclude: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Pick ``per_cluster`` symbols from every cluster (more when clusters are few) and weight them.
 
@@ -72,6 +73,9 @@ def diversified_picks(
         (and at least in the top ``2 x`` picks), before new picks fill the cluster's
         places: turnover then follows real changes, not the month's reshuffle of a
         noisy ranking. 0 re-picks from scratch.
+    exclude : iterable of str, optional
+        Symbols never picked (pegged coins, unless the analyst asks for them); a cluster
+        made of them only gives no pick.
 
     Returns
     -------
@@ -82,6 +86,7 @@ def diversified_picks(
     min_holdings = check_int("min_holdings", min_holdings, 1, 50)
     rule = check_enum("rule", rule, PickRule)
     weighting = check_enum("weighting", weighting, Weighting)
+    labels = labels.drop(list(exclude), errors="ignore")
     groups = [c for c in sorted(set(labels)) if c >= 0 or include_noise]
     per_group = max(per_cluster, -(-min_holdings // max(len(groups), 1)))
     keep_top = check_float("keep_top", keep_top, 0.0, 1.0)

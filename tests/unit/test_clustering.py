@@ -13,6 +13,7 @@ from cluster_core.clustering import (
     Distance,
     Linkage,
     cluster_stability,
+    confidence,
     diagnostic_curves,
     fit_clusters,
 )
@@ -49,12 +50,13 @@ def test_planted_clusters_are_recovered(config):
     assert fit.quality["silhouette"] > 0.8
 
 
-def test_automatic_k_explains_itself_and_returns_the_curve():
+def test_automatic_k_explains_itself():
     Z, _ = planted(n_groups=5)
     fit = fit_clusters(Z, ClusterConfig())
-    assert fit.config.n_clusters == 5
-    assert list(fit.k_curve["k"]) == list(range(2, 15))
-    assert fit.notes[0].startswith("Automatic k: k=5 has the best silhouette")
+    assert fit.config.n_clusters == 5 and fit.structure.n_groups == 5
+    assert len(fit.structure.splits) == 4
+    assert fit.notes[0].startswith("Automatic k: 5 groups, split only where a view of the data has separate modes")
+    assert f"({len(fit.structure.splits)} split(s)" in fit.notes[0]
 
 
 def test_suggested_eps_and_k_distance_curve():
@@ -175,11 +177,14 @@ def test_eps_that_makes_everything_noise_or_one_cluster_is_explained():
 def test_stability_is_high_for_real_groups_and_lower_for_noise():
     Z, _ = planted()
     fit = fit_clusters(Z, ClusterConfig(n_clusters=4))
-    assert (cluster_stability(Z, fit, n_resamples=10) > 0.95).all()
+    stable = cluster_stability(Z, fit)
+    assert list(stable.index) == [0, 1, 2, 3] and (stable == 1.0).all()
     rng = np.random.default_rng(0)
     noise = pd.DataFrame(rng.normal(size=(40, 4)))
-    unstable = cluster_stability(noise, fit_clusters(noise, ClusterConfig(n_clusters=6)), n_resamples=10)
-    assert unstable.mean() < 0.95
+    cut = fit_clusters(noise, ClusterConfig(n_clusters=6))
+    unstable = cluster_stability(noise, cut)
+    assert unstable.mean() < 0.8
+    assert unstable.to_numpy() == pytest.approx(confidence(noise, cut).groupby(cut.labels).mean().to_numpy())
 
 
 def test_diagnostic_curves_for_any_method(hourly):
