@@ -144,6 +144,9 @@ def _cluster(args: argparse.Namespace) -> str:
     confidence = result.clustering.confidence
     boundary = int((confidence < 0.6).sum())
     verdict = "" if result.clustering.has_groups else "no clear groups; "
+    if result.tiers is not None:
+        verdict += (f"{result.profile.names[result.tiers.cluster]} ({len(result.tiers.tier)} symbols) is one "
+                    f"continuum, cut into {result.tiers.n_tiers} tiers (column tier); ")
     return (
         f"wrote {len(table)} symbols in {result.clustering.n_clusters} clusters"
         f"{f' (+{result.clustering.n_noise} noise)' if result.clustering.n_noise else ''} to {args.out}; "
@@ -191,7 +194,8 @@ def _backtest(args: argparse.Namespace) -> str:
     clustering = ClusterConfig(method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples)
     config = BacktestConfig(strategy=args.strategy, cost_bps=args.cost_bps, per_cluster=args.per_cluster,
                             min_holdings=args.min_holdings, keep_top=args.keep_top, smoothness=args.smoothness,
-                            top_n=args.top_n, rule=args.rule, weighting=args.weighting)
+                            top_n=args.top_n, rule=args.rule, weighting=args.weighting,
+                            include_pegged=args.include_pegged)
 
     def progress(done: int, total: int, month: str, status: str) -> None:
         print(f"\r{done}/{total} {month}: {status}   ", end="", file=sys.stderr, flush=True)
@@ -203,8 +207,9 @@ def _backtest(args: argparse.Namespace) -> str:
         print(file=sys.stderr)
     table = result.csv_table().assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d %H:%M"))
     _write(table, args.out)
-    for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+    for note in (*result.notes, result.pegged_note()):
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     m = result.metrics.loc["strategy"]
     return (
         f"wrote {len(table)} monthly rebalances to {args.out}; CAGR {m['CAGR']:.1%}, Sharpe {m['sharpe']:.2f}, "
@@ -288,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     clusters.add_argument("--distance", default="features", choices=[m.value for m in Distance])
     clusters.add_argument("--cut-distance", type=float, default=None,
                           help="hierarchical: cut the tree at this merge distance instead of into k clusters")
-    clusters.add_argument("--scaling", default="standard", choices=[m.value for m in Scaling])
+    clusters.add_argument("--scaling", default=Scaling.ROBUST.value, choices=[m.value for m in Scaling])
     _add_features(clusters)
     clusters.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag],
                           help="flagged groups to leave out")
@@ -320,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--top-n", type=int, default=1, help="rotation: symbols held from the top cluster")
     backtest.add_argument("--rule", default="sharpe", choices=[r.value for r in PickRule])
     backtest.add_argument("--weighting", default="equal", choices=[w.value for w in Weighting])
+    backtest.add_argument("--include-pegged", action="store_true",
+                          help="hold pegged coins too (flagged pegged, or in the stablecoin group); default: left out")
     _add_features(backtest)
     backtest.add_argument("--out", required=True, help="output CSV path")
     backtest.set_defaults(run=_backtest)

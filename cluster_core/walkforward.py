@@ -96,16 +96,14 @@ def run_backtest(
                 notes.append(f"{date:%Y-%m-%d}: held cash ({exc})")
         decisions.append((date, target))
         held = target.index
-    if any(left_out):
-        notes.append(f"Pegged coins (flagged pegged, or in the stablecoin group) were left out of the holdings: "
-                     f"{min(left_out)}-{max(left_out)} a month. Include them with 'Include pegged coins'.")
+
     rows = simulate(data.close, decisions, data.end, cfg.cost_bps)
     rows["n_clusters"] = [published[d].k if d in published else 0 for d in rows["date"]]
     universes = {d: list(m.own.X.index) for d, m in published.items()}
     curves = equity_curves(data, rows, universes)
     return BacktestResult(rows, curves, performance_metrics(curves, rows),
                           {d: m.labels for d, m in published.items()}, {d: m.names for d, m in published.items()},
-                          tuple(sorted(notes)))
+                          tuple(sorted(notes)), tuple(left_out))
 
 
 @dataclass(frozen=True, eq=False)

@@ -47,6 +47,10 @@ def action_widgets(
         cols[2].number_input("Symbols held", 1, 10, key="act.top_n")
     if peers:
         cols[0].slider("Leader z-score above", 0.5, 4.0, step=0.1, key="act.peer_z")
+    st.toggle("Include pegged coins", key="act.include_pegged",
+              help="Stablecoins and gold tokens at rest (flagged pegged, or in the Stablecoins / pegged group) are "
+                   "left out of portfolios, backtests and peer screens unless you ask for them: they are cash, "
+                   "not risk to diversify.")
     sync_state()
     state = st.session_state
     return BacktestConfig(strategy=Strategy(strategy), cost_bps=float(state["act.cost_bps"]),
@@ -54,4 +58,5 @@ def action_widgets(
                           rule=PickRule(state["act.rule"]), weighting=Weighting(state["act.weighting"]),
                           include_noise=bool(state["act.include_noise"]),
                           min_holdings=int(state["act.min_holdings"]), keep_top=float(state["act.keep_top"]),
-                          smoothness=float(state["act.smoothness"]))
+                          smoothness=float(state["act.smoothness"]),
+                          include_pegged=bool(state["act.include_pegged"]))

@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from cluster_core._memo import Memo
-from cluster_core.clustering import ClusterConfig, Clustering, cluster_stability
+from cluster_core.clustering import ClusterConfig, Clustering
 from cluster_core.data import DataSource, MarketData, SampleName, YahooResult, load_file, load_sample, load_yahoo
 from cluster_core.errors import ClusterCoreError
 from cluster_core.features import FeatureConfig, Persistence, Prepared, PrepConfig, feature_persistence
@@ -194,12 +193,6 @@ def _cached_embedding(fp: str, features: FeatureConfig, universe: UniverseConfig
     return embed(_prepared, config)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _cached_stability(fp: str, features: FeatureConfig, universe: UniverseConfig, prep: PrepConfig,
-                      config: ClusterConfig, _prepared: Prepared, _clustering: Clustering) -> pd.Series:
-    return cluster_stability(_prepared.Z, _clustering)
-
-
 def cluster_result(session: Session) -> ClusterResult:
     """Clusters, names and map for the page (each step cached on its own inputs), or an error and a stop."""
     view = feature_view(session)
@@ -208,14 +201,8 @@ def cluster_result(session: Session) -> ClusterResult:
         prepared = _cached_prepared(*key, _view=view)
         fitted = _cached_clustering(*key, session.clustering, _data=session.data, _view=view, _prepared=prepared)
         embedding = _cached_embedding(*key, session.reduction, _prepared=prepared)
-        return assemble(view, prepared, fitted, embedding)
+        return assemble(view, prepared, fitted, embedding, int(st.session_state.get("map.tiers", 3)))
     except ClusterCoreError as exc:
         st.error(str(exc))
         st.stop()
         raise
-
-
-def stability(session: Session, result: ClusterResult) -> pd.Series:
-    """Sub-sampling stability per cluster (cached)."""
-    key = (session.data.fingerprint, session.features, session.universe, session.prep, session.clustering)
-    return _cached_stability(*key, _prepared=result.prepared, _clustering=result.clustering)

@@ -24,7 +24,6 @@ from pages._results import (  # noqa: F401  (re-exported for the pages)
     feature_view,
     load_market_data,
     persistence,
-    stability,
 )
 from pages._state import (  # noqa: F401  (labels are re-exported for the pages)
     CUSTOM,
@@ -123,7 +122,9 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
     method = st.selectbox("Algorithm", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="clusters.method")
     by_height = method == ClusterMethod.HIERARCHICAL.value and st.session_state["clusters.cut_by_height"]
     if method in (ClusterMethod.KMEANS.value, ClusterMethod.HIERARCHICAL.value) and not by_height:
-        auto_k = st.toggle("Automatic k (best silhouette)", key="clusters.auto_k")
+        auto_k = st.toggle("Automatic k", key="clusters.auto_k",
+                           help="K-Means: groups only where the data have separate modes (a spread is one group, "
+                                "cut into tiers on the map); hierarchical: the tree's cut with the best silhouette.")
         st.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k", disabled=auto_k)
     if method == ClusterMethod.HIERARCHICAL.value:
         st.toggle("Cut the tree at a height instead of into k clusters", key="clusters.cut_by_height")
@@ -163,7 +164,10 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
         else:
             st.caption(", ".join(resolve_features(preset)))
         st.selectbox("Scaling", [s.value for s in Scaling], key="clusters.scaling",
-                     help="standard: z-scores; robust: median/IQR; quantile: ranks to normal scores.")
+                     help="robust: (x - median) / IQR, so a few far symbols do not squeeze the rest; standard: "
+                          "z-scores; quantile: ranks to normal scores. Volatility, VaR and volume are taken as "
+                          "logarithms first, and each column is weighted so that every trait counts once "
+                          "(Features page → Weights).")
     state = st.session_state
     prep = PrepConfig(features=resolve_features(preset, state["clusters.features"]),
                       scaling=Scaling(state["clusters.scaling"]))

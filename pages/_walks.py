@@ -40,13 +40,14 @@ def stability_result(session: Session, smoothness: float, months: int) -> Stabil
                                                              progress=progress, smoothness=smoothness))
 
 
-def peer_history(session: Session, smoothness: float, z_threshold: float) -> PeerHistory:
+def peer_history(session: Session, smoothness: float, z_threshold: float, include_pegged: bool) -> PeerHistory:
     """Peer laggards at every month end and the month after (cached), with a progress bar while it runs."""
     key = ("peers", session.data.fingerprint, session.features, session.universe, session.prep, session.clustering,
-           smoothness, z_threshold)
+           smoothness, z_threshold, include_pegged)
     return _walk_forward(key, lambda progress: run_peer_history(session.data, session.features, session.universe,
                                                                 session.prep, session.clustering, smoothness,
-                                                                z_threshold, progress=progress))
+                                                                z_threshold, progress=progress,
+                                                                include_pegged=include_pegged))
 
 
 def _walk_forward(key: tuple, compute: Callable[[Callable], T]) -> T:

@@ -13,12 +13,15 @@ config = action_widgets(backtest=True)
 st.caption("At every month end: features from bars up to that bar only, universe choices, re-clustering with the "
            f"sidebar settings ({session.clustering.method.value}, smoothness {config.smoothness:g}), holdings "
            f"chosen and held one month, {config.cost_bps:g} bps of turnover in costs. "
-           f"Lookback {session.features.lookback_days} days. One setting can look good by luck: the Robustness "
-           "page runs this walk-forward over a grid of settings and shows where this one ranks.")
+           f"Lookback {session.features.lookback_days} days. Pegged coins "
+           f"{'included' if config.include_pegged else 'left out'}. One setting can look good by luck: the "
+           "Robustness page runs this walk-forward over a grid of settings and shows where this one ranks.")
 show_messages(session.messages)
 result = backtest_result(session, config)
 for note in result.notes:
     st.warning(note)
+if result.pegged_note():
+    st.info(result.pegged_note())
 
 metrics = result.metrics
 cols = st.columns(5)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cluster_core.charts import plot_cluster_map
+from cluster_core.charts import plot_cluster_map, plot_tiers
+from cluster_core.interpretation import describe_tiers, tier_axis
 from pages._shared import METHOD_LABELS, REDUCTION_LABELS, cluster_result, download_csv, setup_page, show_messages
 
 session = setup_page()
@@ -40,7 +41,8 @@ cols = st.columns(6)
 cols[0].metric("Clusters", fit.n_clusters)
 cols[1].metric("Noise", fit.n_noise)
 cols[5].metric("Confidence", f"{fit.confidence.mean():.0%}",
-               help="Mean share of 20 refits on 80 % of the symbols that keep a symbol in its cluster. "
+               help="Mean over symbols of the agreement of their cluster-mates over 20 refits on 80 % of the "
+                    "symbols that redo every automatic choice (k included): 1 = found again whole every time. "
                     "Faint, outlined markers are boundary symbols (< 60 %).")
 cols[2].metric("Silhouette", _score(quality["silhouette"], 2), help="-1..1, higher = tighter, better separated groups.")
 cols[3].metric("Calinski-Harabasz", _score(quality["calinski_harabasz"], 0), help="Higher = better separated.")
@@ -54,10 +56,21 @@ for _, row in tentative.iterrows():
                "resampled refits (faint markers); read it as the edge of its neighbours rather than a group.")
 SIZES = {"avg_daily_volume_usd": "daily volume (log)", "momentum_30d": "30-day momentum (rank)",
          "annualized_return": "window return (rank)", "sharpe": "Sharpe (rank)", "max_drawdown": "max drawdown (rank)"}
-size_by = st.selectbox("Marker size", list(SIZES), format_func=SIZES.get, key="map.size_by",
-                       help="Clusters are formed on behaviour; size a performance measure on top of them.")
+tiers = result.tiers
+if tiers is not None:
+    bulk = result.profile.names[tiers.cluster]
+    st.info(f"**{bulk}** ({len(tiers.tier)} symbols) is one continuum: no view of it has separate modes, so any "
+            f"split of it would be a cut, not a group. To act on it anyway it is drawn in {tiers.n_tiers} tiers "
+            f"along its main axis ({tier_axis(tiers)}; {tiers.explained:.0%} of its spread): quantile cuts, "
+            "labelled as such, with their boundaries below the map.")
+cols = st.columns([2, 1])
+size_by = cols[0].selectbox("Marker size", list(SIZES), format_func=SIZES.get, key="map.size_by",
+                            help="Clusters are formed on behaviour; size a performance measure on top of them.")
+if tiers is not None:
+    cols[1].number_input("Tiers of the continuum", 2, 5, key="map.tiers",
+                         help="Quantile cuts along the continuum's main axis (equal counts per tier).")
 figure = plot_cluster_map(emb.coords, fit.labels, result.profile.names, result.view.features.X,
-                          confidence=fit.confidence, size_by=size_by)
+                          confidence=fit.confidence, size_by=size_by, tiers=tiers)
 if emb.explained_variance is not None:
     figure.update_layout(xaxis_title=f"PC1 ({emb.explained_variance[0]:.0%})",
                          yaxis_title=f"PC2 ({emb.explained_variance[1]:.0%})")
@@ -76,3 +89,14 @@ st.subheader("Clusters")
 summary = result.profile.table[["cluster", "name", "size", "reason", "members"]]
 st.dataframe(summary, hide_index=True, width="stretch", key="map.summary")
 download_csv(table, "clusters.csv", "Download clusters CSV", key="map.download")
+
+if tiers is not None:
+    st.subheader(f"Tiers of {bulk}: cuts of a spread, not groups")
+    described = describe_tiers(tiers, result.view.features.X)
+    st.plotly_chart(plot_tiers(tiers, result.view.features.X, tier_axis(tiers)), width="stretch", key="map.tiers_chart")
+    st.dataframe(described, hide_index=True, width="stretch", key="map.tiers_table", column_config={
+        **{c: st.column_config.NumberColumn(c, format="percent")
+           for c in ("volatility_from", "volatility_to", "median_volatility")},
+        "median_volume_usd": st.column_config.NumberColumn("median volume (USD/day)", format="%,.0f"),
+        "members": st.column_config.TextColumn("members (along the axis)", width="large")})
+    download_csv(described, "tiers.csv", "Download tiers CSV", key="map.tiers_download")

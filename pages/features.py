@@ -7,7 +7,7 @@ import streamlit as st
 
 from cluster_core.charts import plot_feature_scatter
 from cluster_core.data import load_sectors, sectors_for
-from cluster_core.features import FEATURE_INFO, VOLUME_LIKE, Feature
+from cluster_core.features import FEATURE_INFO, VOLUME_LIKE, Feature, describe_preparation
 from pages._shared import (
     FLAG_LABELS,
     MODE_LABELS,
@@ -40,8 +40,8 @@ cols[1].metric("Left out (coverage)", int((~excluded).sum()), help="Too few retu
 cols[2].metric("Excluded by you", int(excluded.sum()))
 cols[3].metric("Market mode", fs.config.market_mode.value, help=MODE_LABELS[fs.config.market_mode.value])
 
-tab_table, tab_persist, tab_scatter, tab_checks, tab_defs = st.tabs(
-    ["Table", "Persistence", "Scatter", "Universe checks", "Definitions"]
+tab_table, tab_persist, tab_weights, tab_scatter, tab_checks, tab_defs = st.tabs(
+    ["Table", "Persistence", "Weights", "Scatter", "Universe checks", "Definitions"]
 )
 with tab_table:
     config = {
@@ -68,6 +68,19 @@ with tab_persist:
                    f"{persisted.window_ends[-1]:%Y-%m-%d}; in_default = part of the default Behaviour preset.")
         download_csv(persisted.table, "feature_persistence.csv", "Download persistence CSV",
                      key="features.download_persistence")
+
+with tab_weights:
+    st.markdown(
+        "What the clustering sees: each feature of **Cluster on**, its transform and its weight. Near-duplicate "
+        "measures of one trait (volatility, downside volatility, VaR and CVaR all measure risk level) share one "
+        "trait's weight, `1 / sqrt(columns of the trait)`, so four volatility columns weigh as much as beta and "
+        "correlation together. Scaling: " + session.prep.scaling.value + "."
+    )
+    preparation = describe_preparation(session.prep)
+    st.dataframe(preparation, hide_index=True, width="stretch", key="features.weights",
+                 column_config={"weight": st.column_config.ProgressColumn("weight", min_value=0, max_value=1,
+                                                                          format="%.2f")})
+    download_csv(preparation, "feature_weights.csv", "Download weights CSV", key="features.download_weights")
 
 with tab_scatter:
     names = list(fs.X.columns)

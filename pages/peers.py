@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cluster_core.charts import plot_laggards, plot_peer_history
+from cluster_core.interpretation import pegged_members
 from cluster_core.strategies import peer_laggards
 from pages._shared import (
     PEER_VIEWS,
@@ -31,7 +32,7 @@ percent = {name: st.column_config.NumberColumn(name, format="percent")
            for name in ("leader_momentum", "peer_momentum", "gap", "leader_next_return", "peer_next_return",
                         "group_next_return", "peer_vs_group")}
 if view == PEER_VIEWS[1]:
-    history = peer_history(session, config.smoothness, threshold)
+    history = peer_history(session, config.smoothness, threshold, config.include_pegged)
     summary = history.summary
     if not summary["laggards"]:
         st.info("No month end had a symbol surging that far above its peers. Lower the z-score threshold.")
@@ -53,7 +54,11 @@ if view == PEER_VIEWS[1]:
     st.stop()
 
 result = cluster_result(session)
-table = peer_laggards(result.view.features.X, result.clustering.labels, result.profile.names, threshold)
+left_out = () if config.include_pegged else pegged_members(result.clustering.labels, result.profile.names,
+                                                           result.view.pegged)
+table = peer_laggards(result.view.features.X, result.clustering.labels, result.profile.names, threshold, left_out)
+if left_out:
+    st.caption(f"Pegged coins left out ({', '.join(left_out)}): a stablecoin's momentum is noise around its peg.")
 if table.empty:
     st.info("No symbol surges that far above its peers in this window. Lower the z-score threshold.")
 else:

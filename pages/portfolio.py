@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from cluster_core.interpretation import pegged_members
 from cluster_core.pipeline import window_returns
 from cluster_core.strategies import compare_portfolios, diversified_picks
 from pages._shared import action_widgets, cluster_result, download_csv, setup_page, show_messages
@@ -19,13 +20,19 @@ st.caption(f"Picks from the current clusters ({result.clustering.n_clusters}) of
            f"{fs.window_start:%Y-%m-%d} → {fs.window_end:%Y-%m-%d}. The comparison is in-sample over the same "
            "window: use the Backtest page for an out-of-sample walk-forward.")
 show_messages(session.messages)
+left_out = () if config.include_pegged else pegged_members(result.clustering.labels, result.profile.names,
+                                                           result.view.pegged)
 try:
     picks = diversified_picks(fs.X, result.prepared.Z, result.clustering.labels, result.profile.names,
                               per_cluster=config.per_cluster, rule=config.rule, weighting=config.weighting,
-                              include_noise=config.include_noise, min_holdings=config.min_holdings)
+                              include_noise=config.include_noise, min_holdings=config.min_holdings,
+                              exclude=left_out)
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
+if left_out:
+    st.caption(f"{len(left_out)} pegged coin(s) left out: {', '.join(left_out)}. They are cash, not risk to "
+               "diversify; 'Include pegged coins' picks from them too.")
 st.dataframe(picks, hide_index=True, width="stretch", key="portfolio.picks",
              column_config={"weight": st.column_config.NumberColumn("weight", format="percent")})
 download_csv(picks, "portfolio.csv", "Download portfolio CSV", key="portfolio.download")

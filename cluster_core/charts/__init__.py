@@ -26,6 +26,7 @@ from cluster_core.charts._strategies import (
 )
 from cluster_core.charts._style import PALETTE, cluster_colour
 from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
+from cluster_core.charts._tiers import plot_tiers
 
 __all__ = [
     "BRANCH_COLUMNS",
@@ -52,6 +53,7 @@ __all__ = [
     "plot_prices",
     "plot_profile_heatmap",
     "plot_silhouette",
+    "plot_tiers",
     "plot_sweep_heatmap",
     "plot_sweep_spread",
     "plot_tradeoff",

@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy.cluster import hierarchy
 
-from cluster_core.charts._style import LINK_COLOUR, cluster_colour
+from cluster_core.charts._style import LINK_COLOUR, cluster_colour, tier_colour
+from cluster_core.clustering import Tiers
 from cluster_core.errors import ParameterError
 
 __all__ = [
@@ -37,6 +38,7 @@ def plot_cluster_map(
     title: str = "",
     confidence: pd.Series | None = None,
     size_by: str = "avg_daily_volume_usd",
+    tiers: Tiers | None = None,
 ) -> go.Figure:
     """2-D map: one trace per cluster (legend = names), marker size = log daily volume.
 
@@ -57,6 +59,9 @@ def plot_cluster_map(
         Name per cluster label.
     X : DataFrame
         Raw features, for the hover text and the marker size.
+    tiers : Tiers, optional
+        Draw the continuum that ``tiers`` cuts one trace per tier, from light (tier 1) to
+        dark, labelled as tiers of that cluster: cuts of a spread, not groups.
     """
     if size_by not in X.columns:
         raise ParameterError(f"`size_by` must be one of {', '.join(X.columns)}; got {size_by!r}.")
@@ -73,17 +78,16 @@ def plot_cluster_map(
     every_conf = (confidence if confidence is not None else pd.Series(1.0, index=labels.index))
     every_conf = every_conf.reindex(labels.index).fillna(1.0).clip(0, 1)
     hover = _hover_texts(labels.index, X, None if confidence is None else every_conf)
-    for label in sorted(labels.unique(), key=lambda c: (c < 0, c)):
-        members = labels.index[labels == label]
+    for members, name, colour, label in _traces(labels, names, tiers):
         conf = every_conf.loc[members].to_numpy()
         boundary = conf < BOUNDARY
         fig.add_trace(
             trace(
                 x=coords.loc[members, "x"], y=coords.loc[members, "y"], mode="markers+text" if len(coords) <= 60
-                else "markers", name=f"{names.get(label, label)} ({len(members)})", text=list(members),
+                else "markers", name=f"{name} ({len(members)})", text=list(members),
                 textposition="top center", textfont={"size": 9}, hovertext=hover.loc[members].tolist(),
                 hoverinfo="text", customdata=list(members),
-                marker={"size": size.loc[members], "color": cluster_colour(int(label)),
+                marker={"size": size.loc[members], "color": colour,
                         "opacity": (0.25 + 0.7 * conf).round(3), "symbol": "x" if label < 0 else "circle",
                         # outline colour as numbers on a two-colour scale: plotly checks a list of
                         # colour names one by one (0.3 s for 5,000 symbols), numbers at once
@@ -98,6 +102,22 @@ def plot_cluster_map(
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10}, dragmode="lasso",
     )
     return fig
+
+
+def _traces(labels: pd.Series, names: pd.Series, tiers: Tiers | None) -> list[tuple[pd.Index, str, str, int]]:
+    """``(members, legend name, colour, label)`` of each map trace: one per cluster, one per tier of the continuum."""
+    out = []
+    for label in sorted(labels.unique(), key=lambda c: (c < 0, c)):
+        members = labels.index[labels == label]
+        name = str(names.get(label, label))
+        if tiers is None or int(label) != tiers.cluster:
+            out.append((members, name, cluster_colour(int(label)), int(label)))
+            continue
+        tier = tiers.tier.reindex(members)
+        for t in range(1, tiers.n_tiers + 1):
+            out.append((members[(tier == t).to_numpy()], f"{name} · tier {t} of {tiers.n_tiers}",
+                        tier_colour(t, tiers.n_tiers), int(label)))
+    return out
 
 
 def _hover_texts(symbols: pd.Index, X: pd.DataFrame, confidence: pd.Series | None) -> pd.Series:

@@ -66,14 +66,16 @@ def hdbscan_labels(Z: FloatArray, min_samples: int, min_cluster_size: int) -> In
 
 
 MAX_NOISE_SHARE = 0.2
+MIN_SILHOUETTE = 0.25  # Kaufman and Rousseeuw (1990): at or below 0.25, "no substantial structure"
 
 
 def scan_eps(Z: FloatArray, curve: pd.DataFrame, min_samples: int) -> tuple[float, str] | None:
     """Pick the eps with the best silhouette among those giving 2+ clusters and at most 20 % noise.
 
     Candidates are the 5th..95th percentiles of the k-distance curve. Returns ``None``
-    when no candidate separates two dense groups (then the caller falls back to the knee
-    and says why).
+    when no candidate separates two dense groups with a silhouette above
+    :data:`MIN_SILHOUETTE` (noise counted as 0): then the caller falls back to the knee and
+    says why. A Gaussian blob cut in two by a thin gap scores 0.20.
     """
     best: tuple[float, float] | None = None
     for eps in np.unique(np.quantile(curve["distance"].to_numpy(), np.linspace(0.05, 0.95, 19))):
@@ -84,9 +86,10 @@ def scan_eps(Z: FloatArray, curve: pd.DataFrame, min_samples: int) -> tuple[floa
         if len(np.unique(labels[keep])) < 2 or (~keep).mean() > MAX_NOISE_SHARE:
             continue
         score = silhouette(Z[keep], labels[keep], 0) * keep.mean()  # noise counts as silhouette 0
-        if np.isfinite(score) and (best is None or score > best[1]):
+        if np.isfinite(score) and score > MIN_SILHOUETTE and (best is None or score > best[1]):
             best = (float(eps), score)
     if best is None:
         return None
     return best[0], (f"eps = {best[0]:.3g} gives the best silhouette ({best[1]:.2f}) among eps values "
-                     f"with 2+ clusters and at most {MAX_NOISE_SHARE:.0%} noise")
+                     f"with 2+ clusters, at most {MAX_NOISE_SHARE:.0%} noise and a silhouette above "
+                     f"{MIN_SILHOUETTE:g}")

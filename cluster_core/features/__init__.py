@@ -22,7 +22,14 @@ from cluster_core.features._names import (
     resolve_features,
 )
 from cluster_core.features._persistence import Persistence, feature_persistence
-from cluster_core.features._prepare import Prepared, PrepConfig, Scaling, prepare_features, trait_weights
+from cluster_core.features._prepare import (
+    Prepared,
+    PrepConfig,
+    Scaling,
+    describe_preparation,
+    prepare_features,
+    trait_weights,
+)
 
 __all__ = [
     "BEHAVIOUR_FEATURES",
@@ -52,6 +59,7 @@ __all__ = [
     "Trait",
     "apply_hygiene",
     "compute_features",
+    "describe_preparation",
     "feature_persistence",
     "prepare_features",
     "screen_universe",

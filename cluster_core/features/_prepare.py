@@ -13,7 +13,7 @@ from cluster_core._validation import check_enum, check_float
 from cluster_core.errors import DataError, ParameterError
 from cluster_core.features._names import DEFAULT_FEATURES, FEATURE_TRAIT, RISK_SCALES, VOLUME_LIKE, Feature
 
-__all__ = ["PrepConfig", "Prepared", "Scaling", "prepare_features", "trait_weights"]
+__all__ = ["PrepConfig", "Prepared", "Scaling", "describe_preparation", "prepare_features", "trait_weights"]
 
 
 class Scaling(StrEnum):
@@ -198,3 +198,30 @@ def _scale(raw: pd.DataFrame, scaling: Scaling) -> pd.DataFrame:
     ranks = raw.rank(method="average")
     counts = raw.notna().sum()
     return pd.DataFrame(stats.norm.ppf((ranks - 0.5) / counts), index=raw.index, columns=raw.columns)
+
+
+def describe_preparation(config: PrepConfig | None = None) -> pd.DataFrame:
+    """Tabulate what preparation does to each selected feature: its trait, transform and weight.
+
+    Examples
+    --------
+    >>> row = describe_preparation().set_index("feature").loc["var_95"]
+    >>> row["trait"], row["transform"], float(row["weight"])
+    ('risk level', 'log of the loss magnitude', 0.5)
+    """
+    cfg = config or PrepConfig()
+    columns = pd.Index(list(dict.fromkeys(cfg.features)))
+    weights = trait_weights(columns) if cfg.trait_weights else pd.Series(1.0, index=columns)
+    rows = []
+    for name in columns:
+        feature = Feature(name)
+        if cfg.log_volume and feature in VOLUME_LIKE:
+            transform = "log10"
+        elif cfg.log_risk and name in _RISK:
+            transform = "log of the loss magnitude" if name in (Feature.VAR_95.value, Feature.CVAR_95.value) else "log"
+        elif cfg.tame_moments and name in _MOMENTS:
+            transform = "arcsinh"
+        else:
+            transform = "none"
+        rows.append((name, FEATURE_TRAIT[feature].value, transform, float(weights[name])))
+    return pd.DataFrame(rows, columns=["feature", "trait", "transform", "weight"])

@@ -117,6 +117,10 @@ class BacktestResult:
     names : dict of Timestamp to Series
         Cluster names at each rebalance date.
     notes : tuple of str
+        What went wrong (months held in cash...).
+    pegged_left_out : tuple of int
+        Pegged coins left out of the holdings at each rebalance that could be clustered
+        (all 0 with ``include_pegged``).
     """
 
     rows: pd.DataFrame
@@ -125,6 +129,15 @@ class BacktestResult:
     labels: dict[pd.Timestamp, pd.Series]
     names: dict[pd.Timestamp, pd.Series]
     notes: tuple[str, ...] = field(default=())
+    pegged_left_out: tuple[int, ...] = field(default=())
+
+    def pegged_note(self) -> str:
+        """Say how many pegged coins the holdings left out ("" when none were)."""
+        if not any(self.pegged_left_out):
+            return ""
+        low, high = min(self.pegged_left_out), max(self.pegged_left_out)
+        return (f"Pegged coins (flagged pegged, or in the Stablecoins / pegged group) were left out of the holdings: "
+                f"{low}-{high} a month. 'Include pegged coins' holds them too.")
 
     def csv_table(self) -> pd.DataFrame:
         """Return the DESIGN.md ``backtest.csv`` columns only."""

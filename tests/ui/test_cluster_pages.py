@@ -29,7 +29,9 @@ def test_cluster_map_renders_for_every_algorithm_and_map(method, reduction):
     assert int(metrics["Clusters"]) + int(metrics["Noise"]) > 0
     table = frame_with(at, "cluster", "name", "size", "reason", "members")
     assert table["name"].is_unique
-    assert len(at.get("plotly_chart")) == 1
+    charts = [chart.key for chart in at.get("plotly_chart")]
+    # automatic K-Means: the market is one continuum beside the stablecoins, drawn in tiers too
+    assert charts == (["map.chart", "map.tiers_chart"] if method is ClusterMethod.KMEANS else ["map.chart"])
 
 
 @pytest.mark.parametrize("reduction", list(Reduction))
@@ -116,8 +118,9 @@ def test_feature_presets_change_the_clusters_and_live_in_the_url():
     assert at.sidebar.selectbox(key="clusters.preset").value == "behaviour"
     assert "on 8 scaled features" in at.caption[0].value
     assert "preset" not in at.query_params  # the default stays out of the URL
-    # the bundled default's third cluster is a borderline split: flagged, not hidden
-    assert any("is tentative" in w.value for w in at.warning)
+    # the bundled default: the stablecoins apart, the rest one continuum, cut into tiers and said so
+    assert any("**Core market** (140 symbols) is one continuum" in i.value for i in at.info)
+    assert frame_with(at, "tier", "label", "size")["size"].tolist() == [47, 46, 47]
     at.sidebar.selectbox(key="clusters.preset").set_value("seed").run()
     assert not at.exception
     assert "on 12 scaled features" in at.caption[0].value
@@ -155,8 +158,9 @@ def test_map_and_profiles_show_confidence_and_boundary_symbols():
 
 
 def test_a_window_without_clear_groups_says_so_once_and_shows_no_scores():
+    """The daily sample without its stablecoins: 345 coins, one continuum."""
     at = page("cluster_map.py")
-    at.query_params.update({"map": "pca", "source": "sample-daily"})
+    at.query_params.update({"map": "pca", "source": "sample-daily", "exclude": "pegged"})
     at.run()
     assert not at.exception
     assert "(no clear groups)" in at.caption[0].value
@@ -165,6 +169,7 @@ def test_a_window_without_clear_groups_says_so_once_and_shows_no_scores():
     metrics = _metrics(at)
     assert metrics["Clusters"] == "1" and metrics["Silhouette"] == "–" and metrics["Confidence"] == "100%"
     assert frame_with(at, "cluster", "name", "size")["name"].tolist() == ["Whole market"]
+    assert any("**Whole market** (345 symbols) is one continuum" in i.value for i in at.info)
 
 
 def test_dendrogram_of_a_large_universe_shows_its_top_branches_and_lists_their_members(monkeypatch):

@@ -18,7 +18,10 @@ def test_features_page_default_view():
     assert metrics["Symbols analysed"] == "144"
     assert metrics["Left out (coverage)"] == "9"
     assert "2023-12-30 21:00" in at.caption[0].value
-    assert [t.label for t in at.tabs] == ["Table", "Persistence", "Scatter", "Universe checks", "Definitions"]
+    assert [t.label for t in at.tabs] == ["Table", "Persistence", "Weights", "Scatter", "Universe checks", "Definitions"]
+    weights = frame_with(at, "feature", "trait", "transform", "weight").set_index("feature")
+    assert weights.loc["annualized_vol", "weight"] == 0.5 and abs(weights.loc["beta_btc", "weight"] - 0.5 ** 0.5) < 1e-12
+    assert weights.loc["avg_daily_volume_usd", "transform"] == "log10"
     persistence = frame_with(at, "feature", "family", "median_spearman").set_index("feature")
     assert persistence.loc["amihud_illiquidity", "median_spearman"] > 0.8
     assert persistence.loc["momentum_30d", "family"] == "performance"

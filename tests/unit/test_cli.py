@@ -68,12 +68,28 @@ def test_cluster_csv_contract(tmp_path):
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
     assert list(table.columns[:5]) == ["symbol", "cluster", "cluster_name", "x", "y"]
-    assert list(table.columns[5:-1]) == [f.value for f in Feature]
+    assert list(table.columns[5:-2]) == [f.value for f in Feature]
     assert table.columns[-1] == "confidence" and table["confidence"].between(0, 1).all()
+    assert table.columns[-2] == "tier" and table["tier"].isna().all()  # k set by hand: no continuum to cut
     assert set(table["cluster"]) == {0, 1, 2, 3, 4}
     assert table.groupby("cluster")["cluster_name"].nunique().eq(1).all()
     assert table["cluster_name"].nunique() == 5
     assert "in 5 clusters" in done.stdout
+
+
+def test_automatic_k_cuts_the_continuum_into_tiers(tmp_path):
+    """The bundled hourly window: four stablecoins apart, the rest one spread, cut into three tiers."""
+    out = tmp_path / "clusters.csv"
+    done = run("cluster", "--data", "sample", "--lookback-days", "90", "--reduction", "pca", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out).set_index("symbol")
+    pegged = ["BUSD", "FDUSD", "TUSD", "USDC"]
+    assert set(table.loc[pegged, "cluster_name"]) == {"Stablecoins / pegged"} and table.loc[pegged, "tier"].isna().all()
+    bulk = table.drop(pegged)
+    assert bulk["cluster_name"].nunique() == 1 and bulk["tier"].notna().all()
+    assert bulk["tier"].value_counts().sort_index().tolist() == [47, 46, 47]
+    assert bulk.groupby("tier")["annualized_vol"].median().is_monotonic_increasing  # the axis is mostly risk
+    assert "is one continuum, cut into 3 tiers" in done.stdout
 
 
 @pytest.mark.parametrize("method", ["dbscan", "hdbscan", "hierarchical"])

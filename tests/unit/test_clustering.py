@@ -257,19 +257,3 @@ def test_a_k_change_in_hierarchical_clustering_re_cuts_the_kept_trees(monkeypatc
     assert len(built) == 21  # built again: the fit's tree and the 20 refits' trees
     pd.testing.assert_series_equal(reused, fresh)
     assert not other.linkage_matrix.flags.writeable
-
-
-def test_null_references_above_2000_symbols_use_one_restart_and_agree_with_three(monkeypatch):
-    from cluster_core.clustering import _kmeans
-
-    rng = np.random.default_rng(5)
-    Z = rng.multivariate_normal(np.zeros(6), np.diag(rng.uniform(0.3, 2, 6)), size=2100)
-    restarts = []
-    real = _kmeans.kmeans_labels
-    monkeypatch.setattr(_kmeans, "kmeans_labels", lambda X, k, seed, n_init=10: restarts.append(n_init) or
-                        real(X, k, seed, n_init=n_init))
-    one = _kmeans.structure_test(Z, 3, 0.3, 0)
-    assert restarts == [1] * _kmeans.NULL_REFERENCES
-    monkeypatch.setattr(_kmeans, "NULL_N_INIT_LARGE", 3)
-    three = _kmeans.structure_test(Z, 3, 0.3, 0)
-    assert restarts[-1] == 3 and abs(one.reference - three.reference) < 0.005

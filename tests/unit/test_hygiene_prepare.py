@@ -101,9 +101,12 @@ def test_log_volume_and_no_zero_filling(recent):
 
 def test_winsorize_limits_raw_extremes(recent):
     prepared = prepare_features(recent.X, PrepConfig(winsorize=0.05, clip=None, scaling="standard"))
-    raw = prepared.raw["cvar_95"]
-    assert raw.min() >= recent.X["cvar_95"].quantile(0.05) - 1e-12
-    assert raw.min() > recent.X["cvar_95"].min()
+    raw = prepared.raw["cvar_95"]  # the log of the loss magnitude (log_risk), then winsorised
+    logged = np.log(-recent.X["cvar_95"])
+    assert raw.min() >= logged.quantile(0.05) - 1e-12 and raw.max() <= logged.quantile(0.95) + 1e-12
+    assert raw.min() > logged.min() and raw.max() < logged.max()
+    plain = prepare_features(recent.X, PrepConfig(winsorize=0.05, log_risk=False))
+    assert plain.raw["cvar_95"].min() >= recent.X["cvar_95"].quantile(0.05) - 1e-12
 
 
 def test_skew_and_kurtosis_are_tamed_with_arcsinh(recent):

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from cluster_core.clustering import ClusterConfig, confidence, fit_clusters
+from cluster_core.clustering import ClusterConfig, confidence, find_groups, fit_clusters
+from cluster_core.clustering._groups import ALPHA
 from cluster_core.clustering._kmeans import silhouette
 from cluster_core.errors import DataError
 from cluster_core.features import (
@@ -54,23 +55,40 @@ def test_planted_markets_vary_in_group_count_and_sizes():
 def test_a_market_without_groups_is_reported_as_such(seed):
     result = run_clustering(null_market(seed).data, reduction=PCA)
     fit = result.clustering
-    assert not fit.has_groups and fit.n_clusters == 1
-    assert any(note.startswith("No clear groups: the best split") for note in fit.notes)
-    assert fit.structure.silhouette < fit.structure.reference + 0.06
+    assert not fit.has_groups and fit.n_clusters == 1 and fit.structure.splits == ()
+    assert any(note.startswith("No clear groups: no view of the 121 symbols has separate modes") for note in fit.notes)
+    assert fit.structure.root_p >= ALPHA
     assert set(result.profile.names) == {"Whole market"}
-    assert result.table()["confidence"].eq(1.0).all()
+    table = result.table()
+    assert table["confidence"].mean() > 0.9  # refits find the same single population
+    assert table["tier"].value_counts().sort_index().tolist() == [40, 40, 41]  # cut into tiers, not groups
 
 
-def test_nested_groups_are_split_by_the_refinement():
-    """Two pairs of close groups, the pairs far apart: silhouette alone says 2, the refinement finds 4."""
+def test_nested_groups_are_split_all_the_way_down():
+    """Two pairs of close groups, the pairs far apart: silhouette prefers 2, the search for modes finds 4."""
     rng = np.random.default_rng(0)
     centres = np.array([[0, 0], [0, 3], [40, 0], [40, 3]], dtype=float)
     truth = np.repeat(np.arange(4), 20)
     Z = pd.DataFrame(centres[truth] + rng.normal(0, 0.4, (80, 2)))
     fit = fit_clusters(Z, ClusterConfig())
-    assert fit.structure.k == 2 and fit.structure.splits == 2
-    assert fit.n_clusters == 4
-    assert pd.crosstab(truth, fit.labels.to_numpy()).gt(0).sum(axis=1).eq(1).all()
+    assert fit.n_clusters == 4 and len(fit.structure.splits) == 3
+    assert adjusted_rand_score(truth, fit.labels) == 1.0
+
+
+def test_a_spread_is_never_cut_however_large():
+    """A uniform, a normal and a skewed spread of 2,000 symbols in four dimensions: one group each."""
+    rng = np.random.default_rng(3)
+    for draw in (rng.uniform(size=(2000, 4)), rng.normal(size=(2000, 4)), rng.gamma(2.0, size=(2000, 4))):
+        search = find_groups(draw * [1, 2, 0.5, 3], 0)
+        assert search.n_groups == 1 and search.root_p >= ALPHA
+
+
+def test_a_small_far_group_is_found_beside_a_continuum():
+    """Five pegged-like points far from 400 spread ones: found, and nothing else."""
+    rng = np.random.default_rng(4)
+    Z = np.r_[rng.uniform(-2, 2, (400, 3)), rng.normal([-9, 0, 0], 0.3, (5, 3))]
+    labels = find_groups(Z, 0).labels
+    assert adjusted_rand_score(np.r_[np.zeros(400), np.ones(5)], labels) == 1.0
 
 
 @given(n=st.integers(6, 60), k=st.integers(2, 5), seed=st.integers(0, 10_000))
@@ -93,9 +111,17 @@ def test_confidence_is_high_in_the_core_and_low_between_groups():
     fit = fit_clusters(Z, ClusterConfig(n_clusters=2))
     values = confidence(Z, fit)
     assert values.between(0, 1).all()
-    assert values.iloc[:60].min() == 1.0
-    assert values.iloc[60:].max() < 1.0
+    assert values.iloc[:60].min() > 0.95  # core: their cluster comes back nearly whole in every refit
+    assert values.iloc[60:].max() < values.iloc[:60].min()  # the two between the groups agree less
     assert confidence(Z, fit).equals(values)  # cached, same values
+
+
+def test_confidence_falls_when_the_structure_itself_is_unstable():
+    """k forced to 6 on one population: every refit cuts it elsewhere, so confidence is low (the old measure,
+    which forgave subdivisions, gave 0.8+ here)."""
+    Z = pd.DataFrame(np.random.default_rng(2).normal(size=(120, 3)), index=[f"S{i:03d}" for i in range(120)])
+    cut = confidence(Z, fit_clusters(Z, ClusterConfig(n_clusters=6)))
+    assert cut.mean() < 0.7
 
 
 def test_bundled_result_carries_confidence_everywhere(hourly):
@@ -123,7 +149,7 @@ def test_names_and_reasons_tell_clusters_apart_on_bundled_data(hourly, days_back
     assert all(len(reason) > 10 for reason in table["reason"])
     names = result.profile.name_of(result.clustering.labels)
     assert names["BTC"] == names["ETH"]
-    assert names["BTC"] in {"Blue-chip crypto", "Market followers", "Core market", "Whole market"}
+    assert names["BTC"] in {"Blue-chip crypto", "Market followers", "Core market", "Whole market", "Defensive coins"}
     if k == 6 and "USDC" in names:
         assert names["USDC"] == "Stablecoins / pegged"
 
@@ -175,5 +201,5 @@ def test_dbscan_default_finds_structure_or_says_why(hourly):
     assert result.clustering.n_noise <= 0.2 * len(result.clustering.labels)
     blob = pd.DataFrame(np.random.default_rng(0).normal(size=(80, 3)))
     fit = fit_clusters(blob, ClusterConfig(method="dbscan"))
-    assert any("no eps splits the symbols into 2+ dense groups" in note for note in fit.notes) \
-        or fit.n_clusters >= 2
+    assert any("no eps splits the symbols into 2+ dense groups" in note for note in fit.notes)
+    assert fit.n_clusters == 1 and fit.n_noise <= 4  # one dense population with a few outliers
