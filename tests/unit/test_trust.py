@@ -203,3 +203,74 @@ def test_dbscan_default_finds_structure_or_says_why(hourly):
     fit = fit_clusters(blob, ClusterConfig(method="dbscan"))
     assert any("no eps splits the symbols into 2+ dense groups" in note for note in fit.notes)
     assert fit.n_clusters == 1 and fit.n_noise <= 4  # one dense population with a few outliers
+
+
+# Each name's claim, checked member by member against the other clusters' members (o) and the
+# universe (u), written out here on purpose: an independent reading of the README's naming table.
+_VOL, _VOLUME, _BETA, _CORR = "annualized_vol", "avg_daily_volume_usd", "beta_btc", "btc_corr"
+_MEMBER_RULES = {
+    "Stablecoins / pegged": lambda m, o, u, c: m[_VOL] < 0.10,
+    "Blue-chip crypto": lambda m, o, u, c: (m[_VOLUME] >= 3 * o[_VOLUME]) & (m[_VOLUME] >= u[_VOLUME])
+    & (m[_VOL] < o[_VOL]),
+    "Illiquid small caps": lambda m, o, u, c: (m[_VOLUME] <= o[_VOLUME] / 3) & (m[_VOLUME] <= 0.5 * u[_VOLUME]),
+    "Decorrelated assets": lambda m, o, u, c: (m[_CORR] < 0.35) & (m[_CORR] < o[_CORR] - 0.1),
+    "High-beta altcoins": lambda m, o, u, c: ((m[_VOL] >= 1.25 * o[_VOL]) | (m[_BETA] >= o[_BETA] + 0.2))
+    & (m[_CORR] < 0.999),
+    "Defensive coins": lambda m, o, u, c: (m[_VOL] <= 0.8 * o[_VOL]) & (m[_BETA] <= o[_BETA] - 0.2),
+    "Market followers": lambda m, o, u, c: (m[_CORR] >= 0.5) & (m[_CORR] > o[_CORR]),
+    "Jump-prone tokens": lambda m, o, u, c: (np.arcsinh(m["kurtosis"]) - np.arcsinh(o["kurtosis"]))
+    / np.arcsinh(c["kurtosis"]).std(ddof=0) > 1,
+}
+_TRAIT_FEATURES = {"volatility": [(_VOL, 1), ("downside_vol", 1), ("var_95", -1), ("cvar_95", -1)],
+                   "volume": [(_VOLUME, 1), ("amihud_illiquidity", -1)], "beta": [(_BETA, 1)],
+                   "BTC correlation": [(_CORR, 1)], "kurtosis": [("kurtosis", 1)], "skew": [("skewness", 1)],
+                   "autocorrelation": [("autocorr_1", 1)]}
+_CLAIMS = {"Stablecoins / pegged": {("peg", 1)}, "Blue-chip crypto": {("volume", 1)},
+           "Illiquid small caps": {("volume", -1)}, "Decorrelated assets": {("BTC correlation", -1)},
+           "Jump-prone tokens": {("kurtosis", 1)}, "High-beta altcoins": {("volatility", 1), ("beta", 1)},
+           "Defensive coins": {("volatility", -1), ("beta", -1)}, "Market followers": {("BTC correlation", 1)}}
+_SETTINGS = [ClusterConfig(), ClusterConfig(n_clusters=6), ClusterConfig(method="hierarchical"),
+             ClusterConfig(method="hierarchical", n_clusters=6), ClusterConfig(method="dbscan"),
+             ClusterConfig(method="hdbscan")]
+
+
+def _share_true(name: str, m: pd.DataFrame, o: pd.Series, u: pd.Series, clustered: pd.DataFrame) -> float:
+    if name in _MEMBER_RULES:
+        return float(np.mean(_MEMBER_RULES[name](m, o, u, clustered)))
+    direction, trait = name.split(" ", 1)[0], name.split(" ", 1)[1].removesuffix(" group")
+    sign = 1 if direction == "High" else -1
+    shares = [np.mean((m[f] - o[f]) * s * sign > 0) for f, s in _TRAIT_FEATURES.get(trait, [(None, 1)]) if f in m]
+    return float(max(shares)) if shares else 1.0
+
+
+@pytest.mark.parametrize("sample", ["hourly", "daily"])
+def test_names_are_true_of_their_members_for_every_algorithm(request, sample):
+    """Acceptance: 6 month ends x every algorithm (automatic and k = 6): each name holds for 2/3 of its members,
+    two names never make one claim, and BTC and ETH are never called high-beta, illiquid or small."""
+    from cluster_core.interpretation import profile_clusters
+    from cluster_core.pipeline import cluster, prepare, run_features
+
+    data = request.getfixturevalue(sample)
+    checked = 0
+    for days_back in (0, 60, 120, 180, 240, 300):
+        view = run_features(data, FeatureConfig(lookback_days=90, as_of=data.end - pd.Timedelta(days=days_back)))
+        prepared, X = prepare(view), view.features.X
+        for config in _SETTINGS:
+            labels = cluster(data, view, prepared, config, with_confidence=False).labels
+            names = profile_clusters(X, labels).names
+            clustered = X[labels >= 0]
+            claims = []
+            for c, name in names.items():
+                if c < 0 or name in {"Whole market", "Core market"} or name.startswith("Group "):
+                    continue
+                members, others = X[labels == c], X[(labels != c) & (labels >= 0)].median()
+                share = _share_true(name, members, others, clustered.median(), clustered)
+                assert share >= 2 / 3, (days_back, config, name, share)
+                claims += list(_CLAIMS.get(name, {(name.split(" ", 1)[1].removesuffix(" group"),
+                                                   1 if name.startswith("High") else -1)}))
+                checked += 1
+            assert len(claims) == len(set(claims)), (days_back, config, list(names))
+            for symbol in ("BTC", "ETH"):
+                if symbol in labels.index:
+                    assert names[labels[symbol]] not in {"High-beta altcoins", "Illiquid small caps"}
+    assert checked >= 40
