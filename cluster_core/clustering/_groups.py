@@ -224,6 +224,8 @@ def _best_split(Y: FloatArray, rng: np.random.Generator) -> tuple[tuple[np.ndarr
     floor = SEPARATION_FLOOR + SEPARATION_SMALL / n if n < SMALL_NODE else FAR_SEPARATION
     best, smallest = None, 1.0
     for v in _views(search, rng):
+        if best is not None and best[0] == 0.0:
+            break  # the dip test's p-value table bottoms out at 0: no later view can show stronger evidence
         xs = np.sort(search @ v)
         for p_value, cut, window in _view_tests(xs):
             smallest = min(smallest, p_value)
@@ -364,21 +366,25 @@ def _gap(a: FloatArray, b: FloatArray) -> float:
 
 def _kmeans_centres(Y: FloatArray, k: int, rng: np.random.Generator, restarts: int = 2, steps: int = 20) -> FloatArray:
     """Centres of a small seeded k-means (k-means++ starts): only a direction to look along, not a result."""
+    squares = (Y**2).sum(axis=1)
     best, best_cost = None, np.inf
     for _ in range(restarts):
         centres = Y[[int(rng.integers(len(Y)))]]
         while len(centres) < k:
-            d2 = ((Y[:, None, :] - centres[None]) ** 2).sum(-1).min(axis=1)
+            d2 = np.maximum(squares[:, None] - 2 * Y @ centres.T + (centres**2).sum(axis=1), 0).min(axis=1)
             total = d2.sum()
             pick = int(rng.choice(len(Y), p=d2 / total)) if total > 0 else int(rng.integers(len(Y)))
             centres = np.r_[centres, Y[[pick]]]
+        assign = np.full(len(Y), -1)
         for _ in range(steps):
-            assign = ((Y[:, None, :] - centres[None]) ** 2).sum(-1).argmin(axis=1)
-            moved = np.array([Y[assign == c].mean(axis=0) if (assign == c).any() else centres[c] for c in range(k)])
-            if np.allclose(moved, centres):
+            moved = (squares[:, None] - 2 * Y @ centres.T + (centres**2).sum(axis=1)).argmin(axis=1)
+            if np.array_equal(moved, assign):
                 break
-            centres = moved
-        cost = ((Y - centres[assign]) ** 2).sum()
+            assign = moved
+            onehot = np.eye(k)[assign]
+            counts = onehot.sum(axis=0)
+            centres = np.where(counts[:, None] > 0, onehot.T @ Y / np.maximum(counts, 1)[:, None], centres)
+        cost = float(((Y - centres[assign]) ** 2).sum())
         if cost < best_cost:
             best, best_cost = centres, cost
     return best
