@@ -8,8 +8,8 @@ import sys
 
 from benchmarks._harness import render
 
-SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest", "bench_trust", "bench_sweep",
-          "bench_scale", "bench_sessions"]
+SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest", "bench_trust", "bench_zoo",
+          "bench_sweep", "bench_scale", "bench_sessions"]
 
 
 def main(argv: list[str]) -> int:

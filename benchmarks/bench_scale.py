@@ -77,7 +77,7 @@ def _path(n: int, days: int, lookback: int, freq: str, folder: Path, maps: tuple
     rows.append(row)
     prepared = prepare_features(X)
     print(f"  {size}: automatic k", file=sys.stderr, flush=True)
-    row, _ = _stage(f"automatic k (K-Means, null test{', confidence' if whole else ''})", size,
+    row, _ = _stage(f"automatic k (search for separate modes{', confidence' if whole else ''})", size,
                     lambda: fit_clusters(prepared.Z, ClusterConfig(), order_by=X["annualized_vol"])
                     if not whole else fit_with_confidence(prepared), matrix_mb)
     rows.append(row)

@@ -20,6 +20,7 @@ __all__ = [
     "NamingRule",
     "describe_tiers",
     "pegged_members",
+    "tiered_groups",
     "profile_clusters",
     "tier_axis",
 ]
@@ -531,3 +532,32 @@ def pegged_members(labels: pd.Series, names: pd.Series, flagged: Iterable[str] =
     group = {int(c) for c, name in names.items() if name == PEGGED_NAME}
     members = set(flagged) | {s for s, c in labels.items() if int(c) in group}
     return tuple(sorted(members))
+
+
+def tiered_groups(labels: pd.Series, names: pd.Series, tiers: Tiers | None) -> tuple[pd.Series, pd.Series]:
+    """Labels and names to act on: the continuum that ``tiers`` cuts replaced by its tiers.
+
+    A diversified pick of one coin per group would otherwise take its eight picks from one
+    continuum by Sharpe alone; per tier, they spread along the market's main axis. Tier
+    labels follow the last cluster label; their names say they are tiers ("Core market ·
+    tier 1 of 3"). Unchanged without tiers.
+
+    Examples
+    --------
+    >>> from cluster_core.clustering import Tiers
+    >>> labels = pd.Series({"A": 0, "B": 0, "C": 1})
+    >>> cut = Tiers(0, pd.Series({"A": 1, "B": 2}), pd.Series({"A": -1.0, "B": 1.0}), (0.0,), pd.Series(dtype=float), 1)
+    >>> new, named = tiered_groups(labels, pd.Series({0: "Core market", 1: "Stablecoins / pegged"}), cut)
+    >>> new.tolist(), named[int(new["B"])]
+    ([2, 3, 1], 'Core market · tier 2 of 2')
+    """
+    if tiers is None:
+        return labels, names
+    first = int(labels.max()) + 1
+    tier = tiers.tier.reindex(labels.index)
+    inside = (labels == tiers.cluster) & tier.notna()
+    out = labels.copy()
+    out[inside] = first + tier[inside].astype(int) - 1
+    base = names.get(tiers.cluster, str(tiers.cluster))
+    extra = {first + t - 1: f"{base} · tier {t} of {tiers.n_tiers}" for t in range(1, tiers.n_tiers + 1)}
+    return out, pd.concat([names.drop(tiers.cluster, errors="ignore"), pd.Series(extra)]).rename(names.name)

@@ -15,12 +15,12 @@ import pandas as pd
 
 from cluster_core._memo import Memo
 from cluster_core._typing import ProgressCallback
-from cluster_core.clustering import DEFAULT_SMOOTHNESS, ClusterConfig, validated_smoothness
+from cluster_core.clustering import DEFAULT_SMOOTHNESS, ClusterConfig, continuum_tiers, validated_smoothness
 from cluster_core.data import MarketData
 from cluster_core.errors import ClusterCoreError, DataError, ParameterError
 from cluster_core.features import FeatureConfig, PrepConfig
 from cluster_core.history import Month, MonthFit, NameStatus, changes, tradeoff, walk
-from cluster_core.interpretation import pegged_members
+from cluster_core.interpretation import pegged_members, tiered_groups
 from cluster_core.pipeline import UniverseConfig, cluster, prepare, run_features
 from cluster_core.strategies import (
     BacktestConfig,
@@ -43,6 +43,7 @@ __all__ = [
     "Monthly",
     "clear_caches",
     "fit_as_of",
+    "groups_to_act_on",
     "month_ends",
     "monthly",
     "own_fits",
@@ -90,8 +91,9 @@ def run_backtest(
         if month is not None:
             excluded = () if cfg.include_pegged else pegged_members(month.labels, month.names, month.own.pegged)
             left_out.append(len(excluded))
+            labels, names = groups_to_act_on(month, cfg.tiers)
             try:
-                target = target_weights(cfg, month.own.X, month.own.Z, month.labels, month.names, held, excluded)
+                target = target_weights(cfg, month.own.X, month.own.Z, labels, names, held, excluded)
             except ClusterCoreError as exc:
                 notes.append(f"{date:%Y-%m-%d}: held cash ({exc})")
         decisions.append((date, target))
@@ -158,6 +160,12 @@ def monthly(
     fits, notes = own_fits(data, dates, fcfg, universe, prep, clustering, progress)
     key = (data.fingerprint, fcfg, universe, prep, clustering, smoothness)
     return _WALKS.get(key, lambda: Monthly(dates, walk(fits, smoothness), tuple(notes), smoothness))
+
+
+def groups_to_act_on(month: Month, n_tiers: int = 3) -> tuple[pd.Series, pd.Series]:
+    """Return a published month's groups as the strategies use them: a continuum replaced by its tiers."""
+    tiers = continuum_tiers(month.own.Z, month.labels, n_tiers) if month.own.fit.structure is not None else None
+    return tiered_groups(month.labels, month.names, tiers)
 
 
 def month_ends(data: MarketData, features: FeatureConfig, what: str) -> list[pd.Timestamp]:
@@ -362,11 +370,12 @@ def run_peer_history(
     ends = [m.date for m in published[1:]] + [data.end]
     tables = []
     for month, end in zip(published, ends, strict=True):
-        found = peer_laggards(month.own.X, month.labels, month.names, z_threshold,
-                              () if include_pegged else pegged_members(month.labels, month.names, month.own.pegged))
+        excluded = () if include_pegged else pegged_members(month.labels, month.names, month.own.pegged)
+        labels, names = groups_to_act_on(month)
+        found = peer_laggards(month.own.X, labels, names, z_threshold, excluded)
         if found.empty:
             continue
-        members = month.labels[month.labels >= 0]
+        members = labels[labels >= 0]
         growth = period_returns(data.close, list(members.index), month.date, end)
         group = growth.groupby(members).mean()
         found.insert(0, "date", month.date)

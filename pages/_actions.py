@@ -59,4 +59,4 @@ def action_widgets(
                           include_noise=bool(state["act.include_noise"]),
                           min_holdings=int(state["act.min_holdings"]), keep_top=float(state["act.keep_top"]),
                           smoothness=float(state["act.smoothness"]),
-                          include_pegged=bool(state["act.include_pegged"]))
+                          include_pegged=bool(state["act.include_pegged"]), tiers=int(state["map.tiers"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cluster_core.charts import plot_laggards, plot_peer_history
-from cluster_core.interpretation import pegged_members
+from cluster_core.interpretation import pegged_members, tiered_groups
 from cluster_core.strategies import peer_laggards
 from pages._shared import (
     PEER_VIEWS,
@@ -56,7 +56,8 @@ if view == PEER_VIEWS[1]:
 result = cluster_result(session)
 left_out = () if config.include_pegged else pegged_members(result.clustering.labels, result.profile.names,
                                                            result.view.pegged)
-table = peer_laggards(result.view.features.X, result.clustering.labels, result.profile.names, threshold, left_out)
+labels, names = tiered_groups(result.clustering.labels, result.profile.names, result.tiers)
+table = peer_laggards(result.view.features.X, labels, names, threshold, left_out)
 if left_out:
     st.caption(f"Pegged coins left out ({', '.join(left_out)}): a stablecoin's momentum is noise around its peg.")
 if table.empty:

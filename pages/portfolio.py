@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cluster_core.interpretation import pegged_members
+from cluster_core.interpretation import pegged_members, tiered_groups
 from cluster_core.pipeline import window_returns
 from cluster_core.strategies import compare_portfolios, diversified_picks
 from pages._shared import action_widgets, cluster_result, download_csv, setup_page, show_messages
@@ -22,8 +22,12 @@ st.caption(f"Picks from the current clusters ({result.clustering.n_clusters}) of
 show_messages(session.messages)
 left_out = () if config.include_pegged else pegged_members(result.clustering.labels, result.profile.names,
                                                            result.view.pegged)
+labels, names = tiered_groups(result.clustering.labels, result.profile.names, result.tiers)
+if result.tiers is not None:
+    st.caption(f"{result.profile.names[result.tiers.cluster]} is one continuum: the picks take each of its "
+               f"{result.tiers.n_tiers} tiers (cuts along its main axis, as on the map) as a group to pick from.")
 try:
-    picks = diversified_picks(fs.X, result.prepared.Z, result.clustering.labels, result.profile.names,
+    picks = diversified_picks(fs.X, result.prepared.Z, labels, names,
                               per_cluster=config.per_cluster, rule=config.rule, weighting=config.weighting,
                               include_noise=config.include_noise, min_holdings=config.min_holdings,
                               exclude=left_out)

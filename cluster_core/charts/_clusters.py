@@ -116,7 +116,7 @@ def _traces(labels: pd.Series, names: pd.Series, tiers: Tiers | None) -> list[tu
         tier = tiers.tier.reindex(members)
         for t in range(1, tiers.n_tiers + 1):
             out.append((members[(tier == t).to_numpy()], f"{name} · tier {t} of {tiers.n_tiers}",
-                        tier_colour(t, tiers.n_tiers), int(label)))
+                        tier_colour(t, tiers.n_tiers, int(label)), int(label)))
     return out
 
 

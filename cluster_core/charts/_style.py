@@ -15,9 +15,20 @@ def cluster_colour(label: int) -> str:
     return NOISE_COLOUR if label < 0 else PALETTE[label % len(PALETTE)]
 
 
-TIER_COLOURS = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c")  # light to dark: low to high along the spread
+def tier_colour(tier: int, n_tiers: int, label: int = 0) -> str:
+    """Colour of tier ``tier`` (1-based) of ``n_tiers`` of cluster ``label``: shades of the cluster's own colour.
 
+    Light (tier 1) to full (the last tier): the tiers read as one cluster cut along a
+    spread, not as groups, and never take another cluster's colour.
 
-def tier_colour(tier: int, n_tiers: int) -> str:
-    """Colour of tier ``tier`` (1-based) of ``n_tiers``: one sequential scale, so tiers read as a spread, not groups."""
-    return TIER_COLOURS[round((tier - 1) * (len(TIER_COLOURS) - 1) / max(n_tiers - 1, 1))]
+    Examples
+    --------
+    >>> tier_colour(1, 3, 0), tier_colour(3, 3, 0) == cluster_colour(0)
+    ('rgb(192, 222, 247)', True)
+    """
+    base = cluster_colour(label)
+    if tier >= n_tiers:
+        return base
+    red, green, blue = px_colors.hex_to_rgb(base) if base.startswith("#") else px_colors.unlabel_rgb(base)
+    share = 0.3 + 0.7 * (tier - 1) / max(n_tiers - 1, 1)  # how much of the cluster's colour, against white
+    return "rgb({}, {}, {})".format(*(round(255 - (255 - c) * share) for c in (red, green, blue)))

@@ -38,7 +38,7 @@ def plot_tiers(tiers: Tiers, X: pd.DataFrame, axis_label: str = "") -> go.Figure
         fig.add_trace(go.Scatter(
             x=tiers.score[members], y=rng.uniform(-1, 1, len(members)), mode="markers",
             name=f"tier {t} of {tiers.n_tiers} ({len(members)})", hovertext=hover, hoverinfo="text",
-            customdata=list(members), marker={"color": tier_colour(t, tiers.n_tiers), "size": 9,
+            customdata=list(members), marker={"color": tier_colour(t, tiers.n_tiers, tiers.cluster), "size": 9,
                                               "line": {"width": 0.5, "color": "white"}},
         ))
     for cut in tiers.cuts:

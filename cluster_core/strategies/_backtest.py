@@ -67,6 +67,9 @@ class BacktestConfig:
     include_pegged : bool, default=False
         Hold pegged coins (stablecoins, gold tokens at rest) too. Off: a risk portfolio of
         one coin per group would otherwise hold cash-like stablecoins in every month.
+    tiers : int, default=3
+        Automatic k: when a month's largest group is one continuum, the holdings are picked
+        per tier of it (:func:`cluster_core.interpretation.tiered_groups`), 2 to 5.
     """
 
     strategy: Strategy = Strategy.DIVERSIFIED
@@ -80,6 +83,7 @@ class BacktestConfig:
     keep_top: float = 0.5
     smoothness: float = DEFAULT_SMOOTHNESS
     include_pegged: bool = False
+    tiers: int = 3
 
     def validated(self) -> BacktestConfig:
         """Return a checked copy; raise :class:`ParameterError` with the rule broken."""
@@ -95,6 +99,7 @@ class BacktestConfig:
             keep_top=check_float("keep_top", self.keep_top, 0.0, 1.0),
             smoothness=validated_smoothness(self.smoothness),
             include_pegged=bool(self.include_pegged),
+            tiers=check_int("tiers", self.tiers, 2, 5),
         )
 
 
