@@ -44,7 +44,7 @@ async def _landings_in_turn(url: str, n: int) -> float:
 async def _analyst(url: str, number: int, backtest_started: asyncio.Event | None = None) -> list[Run]:
     async with Session(url) as tab:
         runs = [await tab.run()]
-        runs.append(await tab.run(automatic_k_best_silhouette=False, k_clusters=K_CHOICES[number % 4]))
+        runs.append(await tab.run(automatic_k=False, k_clusters=K_CHOICES[number % 4]))
         runs.append(await tab.run(lookback_days=LOOKBACKS[number % 2]))
         if backtest_started is not None:
             backtest_started.set()

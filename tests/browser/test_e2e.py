@@ -57,7 +57,7 @@ def test_walk_every_page_change_k_and_download_clusters_csv(page):
         _wait_ready(page)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
-    page.get_by_text("Automatic k (best silhouette)").click()
+    page.get_by_text("Automatic k", exact=True).click()
     _wait_ready(page)
     k_input = page.get_by_label("k (clusters)", exact=True)
     k_input.fill("4")

@@ -62,7 +62,7 @@ async def _analyst(browser, url: str, number: int, full: bool) -> dict[str, floa
         if not full:
             return times
         start = time.perf_counter()
-        await page.get_by_text("Automatic k (best silhouette)").click()
+        await page.get_by_text("Automatic k", exact=True).click()
         await _ready(page)
         k = page.get_by_label("k (clusters)", exact=True)
         await k.fill(str(K_CHOICES[number % 4]))
@@ -150,7 +150,7 @@ async def _tab(url: str, number: int) -> list:
     async with Session(url) as tab:
         runs = [await tab.run()]
         assert sorted(tab.pages) == sorted(("Cluster map", *PAGES))
-        runs.append(await tab.run(automatic_k_best_silhouette=False, k_clusters=k))
+        runs.append(await tab.run(automatic_k=False, k_clusters=k))
         assert runs[-1].metrics["Clusters"] == str(k), runs[-1].metrics
         runs.append(await tab.run(lookback_days=lookback))
         assert runs[-1].metrics["Clusters"] == str(k)
