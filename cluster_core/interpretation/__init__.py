@@ -1,0 +1,21 @@
+"""What each cluster *is*: statistics, z-score profiles, names true of their members, tiers of a continuum."""
+
+from cluster_core.interpretation._profile import ClusterProfile, profile_clusters
+from cluster_core.interpretation._rules import MEMBER_SHARE, NAMING_RULES, NOISE_NAME, PEGGED_NAME, NamingRule, Traits
+from cluster_core.interpretation._tiers import TIER_COLUMNS, describe_tiers, pegged_members, tier_axis, tiered_groups
+
+__all__ = [
+    "MEMBER_SHARE",
+    "NAMING_RULES",
+    "NOISE_NAME",
+    "PEGGED_NAME",
+    "TIER_COLUMNS",
+    "ClusterProfile",
+    "NamingRule",
+    "Traits",
+    "describe_tiers",
+    "pegged_members",
+    "profile_clusters",
+    "tier_axis",
+    "tiered_groups",
+]
