@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -46,6 +53,27 @@ def peak_memory_mb(fn: Callable[[], object]) -> float:
     finally:
         tracemalloc.stop()
     return peak / 2**20
+
+
+def run_cli(*args: str) -> tuple[float, float, str]:
+    """Run ``python -m cluster_core *args`` in a fresh process: its wall time, peak RSS (MB) and status line.
+
+    The peak is the child's own RSS sampled every 10 ms (its rusage would count the parent's
+    pages at fork). The status is "ok", or the last line of its stderr.
+    """
+    start = time.perf_counter()
+    child = psutil.Popen([sys.executable, "-m", "cluster_core", *args], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    rss = 0.0
+    while child.poll() is None:
+        try:
+            rss = max(rss, child.memory_info().rss / 2**20)
+        except psutil.Error:
+            break
+        time.sleep(0.01)
+    seconds = time.perf_counter() - start
+    error = child.stderr.read().strip()
+    return seconds, rss, "ok" if child.returncode == 0 else error.splitlines()[-1]
 
 
 def render(rows: list[Row]) -> str:

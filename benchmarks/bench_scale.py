@@ -10,7 +10,6 @@ symbols x 500 days, partitioned by month) in a child process and reads its peak 
 from __future__ import annotations
 
 import gc
-import subprocess
 import sys
 import tempfile
 import threading
@@ -19,15 +18,13 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks._harness import Row
+from benchmarks._harness import Row, run_cli
 from benchmarks._synthetic import synthetic_market, write_partitioned
 from cluster_core.clustering import ClusterConfig, confidence, fit_clusters
 from cluster_core.data import load_file
 from cluster_core.features import FeatureConfig, prepare_features
 from cluster_core.pipeline import run_features
 from cluster_core.reduction import Reduction, ReductionConfig, reduce_2d
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _stage(label: str, size: str, fn, matrix_mb: float) -> tuple[Row, object]:
@@ -117,20 +114,8 @@ def _cli(folder: Path) -> list[Row]:
     del market
     rows = []
     for reduction in ("pca", "umap"):
-        start = time.perf_counter()
-        child = psutil.Popen([sys.executable, "-m", "cluster_core", "cluster", "--data", str(folder / "big"),
-                              "--lookback-days", "90", "--reduction", reduction, "--out", str(folder / "clusters.csv")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        rss = 0.0
-        while child.poll() is None:  # the child's own peak (its rusage would count the parent's pages at fork)
-            try:
-                rss = max(rss, child.memory_info().rss / 2**20)
-            except psutil.Error:
-                break
-            time.sleep(0.01)
-        seconds = time.perf_counter() - start
-        error = child.stderr.read().strip()
-        status = "ok" if child.returncode == 0 else error.splitlines()[-1]
+        seconds, rss, status = run_cli("cluster", "--data", str(folder / "big"), "--lookback-days", "90",
+                                       "--reduction", reduction, "--out", str(folder / "clusters.csv"))
         rows.append(Row(f"CLI cluster, automatic k + {reduction.upper()}, file to clusters.csv",
                         f"{size_gb:.2f} GB folder, 5,000 hourly x 500 d", seconds, None, rss,
                         f"{status}; a fresh process (imports included); peak = its RSS, sampled every 10 ms; reads the "

@@ -10,7 +10,6 @@ through the CLI.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,18 +17,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from benchmarks._harness import Row
+from benchmarks._harness import Row, run_cli
 from benchmarks._synthetic import write_partitioned
 from cluster_core.clustering import ClusterConfig, confidence
 from cluster_core.features import FeatureConfig
 from cluster_core.pipeline import cluster, prepare, run_features
 from cluster_core.synthetic import Family, volume_continuum_market, zoo_market
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED_SETS = {"tuning 0-9": range(10), "held-out 500-509": range(500, 510), "held-out 600-609": range(600, 610)}
 SIZES = (300, 1000)
 CALIBRATION_SEEDS = range(600, 610)
@@ -96,21 +93,10 @@ def _grid_cli(folder: Path) -> Row:
     market = volume_continuum_market(0, 5000, grid=True)
     write_partitioned(market.data, folder / "grid", by="month")
     out = folder / "grid.csv"
-    start = time.perf_counter()
-    child = psutil.Popen([sys.executable, "-m", "cluster_core", "cluster", "--data", str(folder / "grid"),
-                          "--lookback-days", "89", "--reduction", "pca", "--out", str(out)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    rss = 0.0
-    while child.poll() is None:
-        try:
-            rss = max(rss, child.memory_info().rss / 2**20)
-        except psutil.Error:
-            break
-        time.sleep(0.01)
-    seconds = time.perf_counter() - start
-    if child.returncode != 0:
-        return Row("CLI cluster, zoo grid market", "5,000 hourly x 90 d", seconds, None, rss,
-                   child.stderr.read().strip().splitlines()[-1])
+    seconds, rss, status = run_cli("cluster", "--data", str(folder / "grid"), "--lookback-days", "89",
+                                   "--reduction", "pca", "--out", str(out))
+    if status != "ok":
+        return Row("CLI cluster, zoo grid market", "5,000 hourly x 90 d", seconds, None, rss, status)
     table = pd.read_csv(out).set_index("symbol")
     scored = market.truth.index.intersection(table.index)
     ari = adjusted_rand_score(market.truth[scored], table.loc[scored, "cluster"])
