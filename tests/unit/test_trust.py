@@ -187,9 +187,14 @@ def test_persistence_needs_three_windows(hourly):
 
 
 def test_month_to_month_stability_table_with_independent_fits(hourly):
-    table = run_stability(hourly, months=4, smoothness=0.0).table
+    result = run_stability(hourly, months=4, smoothness=0.0)
+    table = result.table
     assert list(table.columns)[:6] == ["date", "k", "ari_vs_previous", "n_changed", "changed", "silhouette"]
-    assert len(table) == 4 and table["ari_vs_previous"].iloc[1:].between(-1, 1).all()
+    assert len(table) == 4 and pd.isna(table["ari_vs_previous"].iloc[0])
+    for i, (before, now) in enumerate(zip(result.months, result.months[1:], strict=False), start=1):
+        shared = before.labels.index.intersection(now.labels.index)
+        assert table["ari_vs_previous"].iloc[i] == adjusted_rand_score(before.labels[shared], now.labels[shared])
+    assert (table["ari_vs_previous"].iloc[1:] == 1.0).all()  # the stablecoins against one continuum, every month
     assert not table["carried"].any()
     assert (table["silhouette"].fillna(-9) == table["independent_silhouette"].fillna(-9)).all()
     assert (table.loc[~table["clear_groups"], "k"] == 1).all()
