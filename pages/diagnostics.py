@@ -23,18 +23,25 @@ with left:
     st.subheader("Elbow and silhouette")
     st.plotly_chart(plot_k_curve(k_curve, fit.config.n_clusters if fit.config.method.value != "dbscan" else None),
                     width="stretch", key="diagnostics.k_curve")
-    st.caption("Automatic k: the best silhouette, kept only if it beats one Gaussian population of the data's "
-               "shape (else: no clear groups); K-Means then splits clusters whose inner groups pass the same test "
-               "and survive resampling, so the chosen k can exceed the curve's best.")
+    st.caption("What the elbow and the silhouette would choose. K-Means' automatic k does not read this curve: it "
+               "splits only where a view of the data has separate modes (the splits below), and a spread cut into "
+               "slices can score well here. Hierarchical clustering's automatic k is the best silhouette of its "
+               "tree's cuts.")
 with right:
     st.subheader("k-distance")
     eps = fit.config.eps if fit.config.method.value == "dbscan" else None
     st.plotly_chart(plot_k_distance(k_distance, eps, fit.config.min_samples), width="stretch",
                     key="diagnostics.k_distance")
     st.caption("DBSCAN's automatic eps is the value of this curve (5th-95th percentile) with the best silhouette "
-               "among those giving 2+ clusters and at most 20 % noise; else its knee.")
+               "among those giving 2+ clusters, at most 20 % noise and a silhouette above 0.25; else its knee.")
 for note in fit.notes:
     st.info(note)
+if fit.structure is not None:
+    st.subheader("The search for separate modes")
+    st.caption(f"Each split made, with its evidence: the dip test's p-value (a split of 100+ symbols needs < 0.001) "
+               f"and how far apart the two sides' medians are, in pooled robust deviations. The strongest evidence "
+               f"anywhere in the whole set: p = {fit.structure.root_p:.3g}. Method: docs/automatic-k.md.")
+    st.dataframe(fit.structure.splits_table(), hide_index=True, width="stretch", key="diagnostics.splits")
 
 st.subheader("Silhouette per symbol")
 st.plotly_chart(plot_silhouette(fit.silhouette_samples, fit.labels, result.profile.names), width="stretch",

@@ -43,6 +43,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from diptest import diptest
 from sklearn.neighbors import NearestNeighbors
 
@@ -125,6 +126,12 @@ class GroupSearch:
     def n_groups(self) -> int:
         """Number of groups found."""
         return int(self.labels.max()) + 1 if len(self.labels) else 0
+
+    def splits_table(self) -> pd.DataFrame:
+        """One row per split, in the order made: ``size``, ``smaller``, ``p_value``, ``separation``, ``evidence``."""
+        return pd.DataFrame(
+            [(s.size, s.smaller, s.p_value, s.separation, "balanced window" if s.window else "whole view")
+             for s in self.splits], columns=["size", "smaller", "p_value", "separation", "evidence"])
 
 
 def find_groups(Z: FloatArray, random_state: int = 0) -> GroupSearch:

@@ -189,3 +189,14 @@ def test_dendrogram_of_a_large_universe_shows_its_top_branches_and_lists_their_m
     assert any("A seeded sample of" in c.value for c in at.caption)
     shown = json.loads(heatmap.proto.spec)["data"][0]["x"]
     assert 55 <= len(shown) <= 70 < branches["size"].sum()
+
+
+def test_diagnostics_lists_the_splits_of_automatic_k_with_their_evidence():
+    at = page("diagnostics.py")
+    at.query_params["map"] = "pca"
+    at.run()
+    assert not at.exception
+    splits = frame_with(at, "size", "smaller", "p_value", "separation", "evidence")
+    # a small tail group split off and merged back, then the four stablecoins set apart (a far gap, p < 0.05)
+    assert splits["smaller"].tolist() == [4, 4] and splits.loc[1, "separation"] > 8
+    assert any("does not read this curve" in c.value for c in at.caption)
