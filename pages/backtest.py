@@ -13,7 +13,8 @@ config = action_widgets(backtest=True)
 st.caption("At every month end: features from bars up to that bar only, universe choices, re-clustering with the "
            f"sidebar settings ({session.clustering.method.value}, smoothness {config.smoothness:g}), holdings "
            f"chosen and held one month, {config.cost_bps:g} bps of turnover in costs. "
-           f"Lookback {session.features.lookback_days} days. Pegged coins "
+           f"Lookback {session.features.lookback_days} days. A month whose market is one continuum is picked "
+           f"from per tier ({config.tiers}, as on the map). Pegged coins "
            f"{'included' if config.include_pegged else 'left out'}. One setting can look good by luck: the "
            "Robustness page runs this walk-forward over a grid of settings and shows where this one ranks.")
 show_messages(session.messages)
