@@ -534,10 +534,48 @@ def _client(scheduler: str | None) -> Iterator[tuple[object, str, tuple[str, ...
         where = f"LocalCluster ({len(cluster.workers)} workers)"
     else:
         where = f"{scheduler} ({len(client.scheduler_info().get('workers', {}))} workers)"
+        try:
+            check_workers(client, scheduler)
+        except BaseException:
+            client.close()
+            raise
     try:
         yield client, where, notes
     finally:
         client.close()
+
+
+def check_workers(client: object, address: str) -> None:
+    """Raise one clear :class:`ClusterCoreError` if a worker of ``address`` cannot import the engine.
+
+    Asked before any data or task is sent: otherwise the first task fails on the worker
+    with a bare ``ModuleNotFoundError`` that reaches the user as a traceback.
+    """
+
+    def probe() -> str:  # a local function: sent by value, so a worker without the engine can run it
+        import importlib
+
+        try:
+            importlib.import_module("cluster_core.sweep")
+        except Exception as exc:  # noqa: BLE001  reported back, whatever it is
+            return f"{type(exc).__name__}: {exc}"
+        return ""
+
+    try:
+        answers = client.run(probe)  # type: ignore[attr-defined]
+    except (OSError, TimeoutError) as exc:
+        raise ClusterCoreError(f"The Dask workers of {address} did not answer ({type(exc).__name__}).") from None
+    broken = {worker: problem for worker, problem in answers.items() if problem}
+    if not answers:
+        raise ClusterCoreError(f"The Dask scheduler at {address} has no workers; start one with "
+                               f"`.venv/bin/dask worker {address}` (see the README).")
+    if broken:
+        worker, problem = next(iter(broken.items()))
+        raise ClusterCoreError(
+            f"{len(broken)} of {len(answers)} Dask worker(s) at {address} cannot import the engine (first: {worker}: "
+            f"{problem}); start each worker from this project's .venv (`make run` or `make test` installs the "
+            f"engine there), e.g. `.venv/bin/dask worker {address}` (see the README)."
+        )
 
 
 def sweep_pivot(

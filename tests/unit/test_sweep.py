@@ -211,19 +211,44 @@ def test_an_unreachable_scheduler_falls_back_to_the_local_cluster_with_a_note(re
     pd.testing.assert_frame_equal(result.table, expected.reset_index(drop=True), check_exact=True)
 
 
+BLOCK_ENGINE = """
+import sys
+
+
+class _NoEngine:  # a worker whose environment lacks the engine
+    def find_spec(self, name, path=None, target=None):
+        if name == "cluster_core" or name.startswith("cluster_core."):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+
+sys.meta_path.insert(0, _NoEngine())
+"""
+
+
 @contextmanager
-def _dask_processes(tmp_path):
-    """``dask scheduler`` and one ``dask worker`` started as subprocesses on a free port, as a user would."""
+def _dask_processes(tmp_path, without_engine=False):
+    """``dask scheduler`` and one ``dask worker`` started as the README says: .venv's commands, no extra environment.
+
+    The worker runs in an empty folder, so it imports the engine through the project's
+    installation in .venv only. ``without_engine``: the worker is preloaded with a module
+    that hides the engine, as on a machine where it was never installed.
+    """
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     bin_dir = os.path.dirname(sys.executable)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     logs = [open(tmp_path / name, "w") for name in ("scheduler.log", "worker.log")]  # noqa: SIM115
     scheduler = subprocess.Popen([os.path.join(bin_dir, "dask"), "scheduler", "--host", "127.0.0.1", "--port",
-                                  str(port), "--no-dashboard"], env=env, stdout=logs[0], stderr=subprocess.STDOUT)
+                                  str(port), "--no-dashboard"], env=env, cwd=tmp_path, stdout=logs[0],
+                                 stderr=subprocess.STDOUT)
+    preload = []
+    if without_engine:
+        (tmp_path / "no_engine.py").write_text(BLOCK_ENGINE)
+        preload = ["--preload", str(tmp_path / "no_engine.py")]
     worker = subprocess.Popen([os.path.join(bin_dir, "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
-                               "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=tmp_path, stdout=logs[1],
-                              stderr=subprocess.STDOUT)
+                               "--no-dashboard", "--host", "127.0.0.1", *preload], env=env, cwd=tmp_path,
+                              stdout=logs[1], stderr=subprocess.STDOUT)
     try:
         from distributed import Client
 
@@ -247,6 +272,20 @@ def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, se
         result = run_sweep(recent, GRID, scheduler=address)
     assert result.where == f"{address} (1 workers)" and result.notes == ()
     pd.testing.assert_frame_equal(result.table, serial.table, check_exact=True)
+
+
+def test_a_worker_without_the_engine_stops_the_cli_with_one_line_and_status_2(tmp_path):
+    with _dask_processes(tmp_path, without_engine=True) as (address, _):
+        done = subprocess.run([sys.executable, "-m", "cluster_core", "sweep", "--data", "sample", "--lookback-days",
+                               "90", "--k", "4", "--features", "behaviour", "--smoothness", "0", "--scheduler",
+                               address, "--out", str(tmp_path / "sweep.csv")], capture_output=True, text=True,
+                              cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert lines[0].startswith("error: 1 of 1 Dask worker(s) at " + address + " cannot import the engine")
+    assert "No module named 'cluster_core" in lines[0] and ".venv/bin/dask worker" in lines[0]
+    assert not (tmp_path / "sweep.csv").exists()
 
 
 def test_a_scheduler_that_dies_during_the_sweep_gives_one_clear_error(recent, tmp_path):
