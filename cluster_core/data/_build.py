@@ -110,7 +110,8 @@ def build_market_data_chunked(
         offset = 0
         for frame in read():
             if len(frame):
-                frame.index = pd.RangeIndex(offset, offset + len(frame))  # row numbers in messages
+                if isinstance(frame.index, pd.RangeIndex):  # else the reader numbered the rows itself
+                    frame.index = pd.RangeIndex(offset, offset + len(frame))  # row numbers in messages
                 offset += len(frame)
                 yield _Rows.parse(frame)
         if offset == 0:
@@ -198,14 +199,18 @@ class _Rows:
 
 def _parse_timestamps(raw: pd.Series) -> pd.Series:
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-    if pd.api.types.is_datetime64_dtype(raw.dtype):
-        return raw.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
-    if pd.api.types.is_numeric_dtype(raw.dtype):
+        parsed = raw.dt.tz_convert("UTC")
+    elif pd.api.types.is_datetime64_dtype(raw.dtype):
+        parsed = raw.dt.tz_localize("UTC")
+    elif pd.api.types.is_numeric_dtype(raw.dtype):
         unit = _epoch_unit(raw)
         parsed = pd.to_datetime(raw, unit=unit, utc=True, errors="coerce")
     else:
-        parsed = pd.to_datetime(raw.astype("string").str.strip(), utc=True, errors="coerce", format="mixed")
+        text = raw.astype("string").str.strip()
+        parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")  # fast, and the usual format
+        retry = parsed.isna() & text.notna()
+        if retry.any():  # other layouts, element by element
+            parsed[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
     bad = parsed.isna()
     if bad.any():
         rows = list(raw.index[bad][:3])

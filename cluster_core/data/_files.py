@@ -20,7 +20,6 @@ from cluster_core.errors import DataError
 
 __all__ = ["load_file", "read_table"]
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
 T = TypeVar("T")
 _PARQUET_MAGIC = b"PAR1"
 
@@ -40,8 +39,12 @@ def load_file(
     ``symbol=BTC/part-0.parquet`` or ``month=2024-01/...``) is read column-wise with
     pyarrow: only the contract's columns, and with ``until`` / ``last_days`` only the
     rows of that time range (the filter is pushed into the scan, so row groups and files
-    outside it are skipped). There is no size limit on Parquet; a CSV file larger than
-    200 MB is refused with the advice to convert it.
+    outside it are skipped). A CSV is read with pyarrow's multithreaded parser in blocks
+    (separator and encoding sniffed from its first lines; ISO 8601 timestamps parsed in
+    the reader, Unix seconds as numbers), with the same time range applied to each block,
+    so there is no size limit on either. A CSV the fast parser cannot take (a stray text
+    in a number column, an odd date format) is read again by pandas' tolerant parser,
+    whose messages name the bad rows.
 
     Parameters
     ----------
@@ -53,7 +56,8 @@ def load_file(
         Parquet paths: read bars up to this time only.
     last_days : float, optional
         Parquet paths: read only the last ``last_days`` days up to ``until`` (or up to the
-        last bar of the data), e.g. a lookback window and a margin.
+        last bar of the data), e.g. a lookback window and a margin. CSV files too, when
+        their timestamps are ISO 8601 (a format pyarrow reads).
 
     Returns
     -------
@@ -72,10 +76,189 @@ def load_file(
             read, keys, layout = _parquet_chunks(path, label, until, last_days)
             kind = "folder" if path.is_dir() else "file"
             return build_market_data_chunked(read, source=f"{kind} {label} ({layout} format)", keys=keys)
+    label = name or ("upload" if isinstance(source, (bytes, bytearray)) else Path(source).name)
+    if not isinstance(source, (bytes, bytearray)) and not Path(source).is_file():
+        raise DataError(f"File not found: {Path(source)}. Check the path.")
+    fast = _csv_chunks(source, label, until, last_days)
+    if fast is not None:
+        read, keys, layout = fast
+        try:
+            return build_market_data_chunked(read, source=f"file {label} ({layout} format)", keys=keys)
+        except _SlowPath:
+            pass  # the tolerant parser below reads it again and names the bad rows
     raw, label = _read_bytes(source, name)
     table = read_table(raw, label)
     long, layout = _to_long(table, label)
     return build_market_data(long, source=f"file {label} ({layout} format)")
+
+
+CSV_BLOCK_BYTES = 2 * 2**20  # CSV bytes parsed at a time (memory: the grid plus one block; larger is slower here)
+_SNIFF_BYTES = 64 * 1024
+_DELIMITERS = ",;\t|"
+
+
+class _SlowPath(Exception):  # noqa: N818  a signal, not an error: the fast CSV parser cannot take this file
+    """Raised inside the fast CSV reader; :func:`load_file` then uses pandas' tolerant parser."""
+
+
+def _sniff(head: bytes) -> tuple[str, str] | None:
+    """Return the (delimiter, encoding) of a CSV from its first bytes, or None if it is not plain text CSV."""
+    import csv
+
+    if not head.strip() or head[:4] == _PARQUET_MAGIC or b"\x00" in head[:8192]:
+        return None  # empty, Parquet bytes or binary: read_table gives the message
+    lines = head.splitlines(keepends=True)
+    text_bytes = b"".join(lines[:-1]) if len(lines) > 1 and len(head) >= _SNIFF_BYTES else head  # whole lines
+    encoding = "utf8"
+    try:
+        text = text_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding, text = "latin-1", text_bytes.decode("latin-1")
+    try:
+        delimiter = csv.Sniffer().sniff(text[:20_000], delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ","
+    return delimiter, encoding
+
+
+def _csv_chunks(
+    source: PathArg | bytes, label: str, until: pd.Timestamp | None, last_days: float | None
+) -> tuple[Callable[[], Iterator[pd.DataFrame]], Callable[[], tuple[set[str], np.ndarray]] | None, str] | None:
+    """Return a block reader of a CSV in long-format chunks, a reader of its grid keys, and the layout.
+
+    None when the bytes are not plain CSV (empty, binary, Parquet): :func:`read_table`
+    then gives the message. The readers raise :class:`_SlowPath` where pyarrow cannot
+    parse a block (pandas' parser then reads the whole file and names the bad rows).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    if isinstance(source, (bytes, bytearray)):
+        head = bytes(source[:_SNIFF_BYTES])
+    else:
+        with Path(source).open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    sniffed = _sniff(head)
+    if sniffed is None:
+        return None
+    delimiter, encoding = sniffed
+
+    def stream(columns: list[str] | None = None, types: dict[str, pa.DataType] | None = None,
+               block_size: int = CSV_BLOCK_BYTES) -> Iterator:
+        opened = pa.BufferReader(bytes(source)) if isinstance(source, (bytes, bytearray)) else str(source)
+        try:
+            reader = pacsv.open_csv(
+                opened, read_options=pacsv.ReadOptions(block_size=block_size, encoding=encoding),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                convert_options=pacsv.ConvertOptions(include_columns=columns, column_types=types,
+                                                     timestamp_parsers=[pacsv.ISO8601]))
+            yield from reader
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+            raise _SlowPath(str(exc)) from None
+
+    try:
+        first = next(stream(block_size=_SNIFF_BYTES * 16), None)  # the header and the first rows' types
+    except _SlowPath:
+        return None
+    if first is None:
+        return None
+    names = pd.Index(first.schema.names)
+    mapping = _canonical_names(names)
+    by_name = {canonical: str(col) for col, canonical in mapping.items()}
+    time_column = by_name.get(TIMESTAMP)
+    if time_column is None or (SYMBOL in by_name and CLOSE not in by_name):
+        return None  # read_table + _to_long give the message
+    is_long = SYMBOL in by_name
+    types = {by_name[c]: pa.float64() for c in (CLOSE, VOLUME_USD) if c in by_name and is_long}
+    if is_long:
+        types[by_name[SYMBOL]] = pa.string()
+    else:
+        types.update({str(c): pa.float64() for c in names if str(c) != time_column})
+    time_type = first.schema.field(time_column).type
+    typed = pa.types.is_timestamp(time_type)
+    if typed:
+        types[time_column] = time_type  # every block as the first: a later block that differs goes the slow way
+
+    def utc_ns(times: pa.Array) -> pa.Array:
+        return pc.cast(times, pa.timestamp("ns", time_type.tz)).cast(pa.int64())
+
+    window: list[int | None] = [None, None]  # (after, up to) in int64 ns UTC, filled on first use
+    if typed and (until is not None or last_days is not None):
+
+        def bounds() -> list[int | None]:
+            if window[1] is None:
+                end = pd.Timestamp(until) if until is not None else None
+                if end is None:
+                    end_ns = max(int(pc.max(utc_ns(b.column(0))).as_py() or -2**63)
+                                 for b in stream([time_column], types={time_column: time_type}))
+                    end = pd.Timestamp(end_ns, tz="UTC")
+                end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+                window[1] = end.value
+                window[0] = (end - pd.Timedelta(days=last_days)).value if last_days is not None else None
+            return window
+    else:
+        bounds = None
+
+    def read() -> Iterator[pd.DataFrame]:
+        for batch in stream(types=types):
+            yield _to_long(batch.to_pandas(date_as_object=False), label)[0]
+        pa.default_memory_pool().release_unused()
+
+    def read_windowed() -> Iterator[pd.DataFrame]:
+        offset = 0
+        for batch in stream(types=types):
+            after, up_to = bounds()  # type: ignore[misc]
+            stamps = utc_ns(batch.column(batch.schema.get_field_index(time_column))).to_numpy(zero_copy_only=False)
+            keep = stamps <= up_to
+            if after is not None:
+                keep &= stamps > after
+            rows = np.flatnonzero(keep)
+            if len(rows):
+                frame = batch.take(pa.array(rows)).to_pandas(date_as_object=False)
+                frame.index = pd.Index(offset + rows)  # row numbers in messages stay the file's
+                yield _to_long(frame, label)[0]
+            offset += batch.num_rows
+        pa.default_memory_pool().release_unused()
+
+    def keys() -> tuple[set[str], np.ndarray]:
+        """Symbols and distinct priced timestamps of the window, in one pass over three columns.
+
+        With ``last_days`` but no ``until`` the window ends at the file's last bar, known
+        only at the end of the pass: each symbol's last bar and the stamps are kept, then cut.
+        """
+        ends_open = bounds is not None and until is None
+        last_seen: dict[str, int] = {}
+        seen, latest = [], -(2**63)
+        for batch in stream([time_column, by_name[SYMBOL], by_name[CLOSE]], types=types):
+            times, symbols, close = (batch.column(batch.schema.get_field_index(c))
+                                     for c in (time_column, by_name[SYMBOL], by_name[CLOSE]))
+            stamps = utc_ns(times)
+            if bounds is not None and not ends_open:
+                after, up_to = bounds()
+                keep = pc.less_equal(stamps, up_to)
+                if after is not None:
+                    keep = pc.and_(keep, pc.greater(stamps, after))
+                stamps, symbols, close = pc.filter(stamps, keep), pc.filter(symbols, keep), pc.filter(close, keep)
+            if len(stamps):
+                latest = max(latest, int(pc.max(stamps).as_py() or latest))
+                per_symbol = pa.table({"s": symbols, "t": stamps}).group_by("s").aggregate([("t", "max")])
+                for name, end in zip(per_symbol["s"].to_pylist(), per_symbol["t_max"].to_pylist(), strict=True):
+                    if name is not None and end is not None:
+                        last_seen[name] = max(last_seen.get(name, end), end)
+            priced = pc.and_(pc.is_valid(close), pc.invert(pc.is_nan(close)))
+            seen.append(pd.unique(pc.filter(stamps, priced).to_numpy(zero_copy_only=False)))
+        stamps = np.concatenate(seen) if seen else np.array([], dtype=np.int64)
+        if ends_open:  # the window ends at the last bar: cut what came before it
+            end = pd.Timestamp(latest, tz="UTC")
+            window[1], window[0] = end.value, (end - pd.Timedelta(days=last_days)).value
+            stamps = stamps[stamps > window[0]]
+            last_seen = {name: t for name, t in last_seen.items() if t > window[0]}
+        return {name.strip() for name in last_seen}, stamps
+
+    layout = "long" if is_long else "wide"
+    reader = read_windowed if bounds is not None else read
+    return reader, (keys if typed and is_long else None), layout
 
 
 def _is_parquet(path: Path) -> bool:
@@ -221,9 +404,6 @@ def _read_bytes(source: PathArg | bytes, name: str | None) -> tuple[bytes, str]:
     path = Path(source)
     if not path.is_file():
         raise DataError(f"File not found: {path}. Check the path.")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise DataError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB; a CSV this size is slow to "
-                        "parse: convert it to Parquet (a file, or a folder of files), which has no size limit.")
     return path.read_bytes(), name or path.name
 
 

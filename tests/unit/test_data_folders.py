@@ -87,14 +87,65 @@ def test_cli_clusters_a_partitioned_folder_reading_only_the_window(by_month, tmp
     assert len(pd.read_csv(out)) == 12 and done.stdout.startswith("wrote 12 symbols in 3 clusters")
 
 
-def test_a_big_csv_is_refused_with_the_advice_to_use_parquet(tmp_path, monkeypatch):
+def _long_csv(market, path, sep=",", epoch=False, encoding="utf-8"):
+    long = market.close.stack().rename("close").reset_index()
+    long["volume_usd"] = market.volume_usd.stack().to_numpy()
+    long = long.sort_values(["symbol", "timestamp"])  # symbol by symbol, as exports usually are
+    if epoch:
+        long["timestamp"] = (long["timestamp"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+    long.to_csv(path, index=False, sep=sep, encoding=encoding)
+    return path
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """CSV blocks of 4 KB: the small test files are read in dozens of blocks, as a large file is."""
     from cluster_core.data import _files
 
-    monkeypatch.setattr(_files, "MAX_FILE_BYTES", 10)
-    path = tmp_path / "big.csv"
-    path.write_text("timestamp,symbol,close\n2024-01-01,BTC,1\n")
-    with pytest.raises(DataError, match="convert it to Parquet"):
+    monkeypatch.setattr(_files, "CSV_BLOCK_BYTES", 4096)
+
+
+@pytest.mark.parametrize(("sep", "epoch", "encoding"), [(",", False, "utf-8"), (";", False, "utf-8-sig"),
+                                                        ("\t", True, "latin-1")])
+def test_a_csv_read_in_blocks_is_the_market_pandas_reads(market, tmp_path, small_blocks, monkeypatch, sep, epoch,
+                                                         encoding):
+    from cluster_core.data import _files
+
+    path = _long_csv(market, tmp_path / "prices.csv", sep=sep, epoch=epoch, encoding=encoding)
+    with monkeypatch.context() as patched:  # the whole-file pandas path must not be taken
+        patched.setattr(_files, "_read_bytes", lambda *a: pytest.fail("read by the slow path"))
+        fast = load_file(path)
+    from cluster_core.data._build import build_market_data
+    from cluster_core.data._files import _to_long, read_table
+
+    slow = build_market_data(_to_long(read_table(path.read_bytes(), "prices.csv"), "prices.csv")[0], "pandas")
+    pd.testing.assert_frame_equal(fast.close, slow.close, check_exact=True)
+    pd.testing.assert_frame_equal(fast.volume_usd, slow.volume_usd, check_exact=True)
+    assert fast.notes == slow.notes and fast.source == "file prices.csv (long format)"
+
+
+@pytest.mark.parametrize("as_of", [None, pd.Timestamp("2022-03-01 12:00", tz="UTC")])
+def test_a_csv_window_is_read_block_by_block_and_changes_no_feature(market, tmp_path, small_blocks, as_of):
+    path = _long_csv(market, tmp_path / "prices.csv")
+    window = load_file(path, until=as_of, last_days=30 + 2)
+    end = market.end if as_of is None else as_of
+    assert window.end == end and window.start == end - pd.Timedelta(days=32) + pd.Timedelta(hours=1)
+    config = FeatureConfig(lookback_days=30, as_of=as_of)
+    pd.testing.assert_frame_equal(compute_features(window, config).X, compute_features(load_file(path), config).X)
+
+
+def test_a_bad_value_in_a_late_block_still_names_its_row(market, tmp_path, small_blocks):
+    path = _long_csv(market, tmp_path / "prices.csv")
+    lines = path.read_text().splitlines()
+    row = len(lines) - 5  # far past the first block
+    cells = lines[row].split(",")
+    cells[2] = "n/a?"
+    lines[row] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=rf"Column 'close' has 1 non-numeric value\(s\) \(row {row + 1}: 'n/a\?'\)"):
         load_file(path)
+    with pytest.raises(DataError, match=rf"row {row + 1}"):
+        load_file(path, last_days=10)
 
 
 def test_a_file_damaged_inside_a_folder_is_a_clear_error_not_a_traceback(market, tmp_path):
