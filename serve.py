@@ -8,11 +8,16 @@ probe), then hands over to Streamlit's own command line in the same process, so 
 first page finds everything imported, compiled and computed, and a shared deep link
 (``/stability?smooth=0.5``) opens that page inside the app's navigation even as the first
 request. ``make run`` and the browser tests use it; extra arguments go to ``streamlit run``.
+
+Month-by-month results (Backtest, Stability, Peers over time) are computed on worker
+processes (:mod:`cluster_core.offload`), and the Backtest and Stability pages' default
+walk-forwards are started there before the server listens, then finish in the background.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,10 +25,12 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+from cluster_core import offload
 from cluster_core.warmup import warm_up
 
 APP = Path(__file__).resolve().parent / "app.py"
 LANDING = APP.parent / "pages" / "cluster_map.py"
+WARM_PAGES = (APP.parent / "pages" / "backtest.py", APP.parent / "pages" / "stability.py")
 
 
 def warm_landing_page() -> None:
@@ -33,32 +40,58 @@ def warm_landing_page() -> None:
     shared by every session: this run leaves the default view's data, features, clustering
     and map in the very cache the first visitors read (their landing then only renders).
     """
+    start = time.perf_counter()
+    problem = _run_page(LANDING)
+    print(f"Landing page computed in {time.perf_counter() - start:.1f} s{f' ({problem})' if problem else ''}.",
+          flush=True)
+
+
+def warm_month_by_month_pages() -> None:
+    """Start the Backtest and Stability pages' default walk-forwards on the workers, without waiting for them.
+
+    Each page runs once (a second or two: the sidebar's data and features are already
+    cached) with :func:`cluster_core.offload.prefetching` on, so its walk-forward is only
+    started, in the background; it computes while the server already serves, and the first
+    analyst to open the page finds it done or joins the running tasks with a progress bar.
+    """
+    start = time.perf_counter()
+    with offload.prefetching():
+        for page in WARM_PAGES:
+            _run_page(page)
+    print(f"Backtest and Stability started in the background ({time.perf_counter() - start:.1f} s).", flush=True)
+
+
+def _run_page(path: Path) -> str:
+    """Run one page script in this process (Streamlit's AppTest); return what went wrong, if anything."""
     from streamlit.testing.v1 import AppTest
 
-    start = time.perf_counter()
     context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     context_log.disabled = True  # "missing ScriptRunContext ... bare mode": expected outside a server
     try:
-        run = AppTest.from_file(str(LANDING), default_timeout=300).run()
-        problem = "; ".join(str(e.value) for e in [*run.exception, *run.error])
+        run = AppTest.from_file(str(path), default_timeout=300).run()
+        return "; ".join(str(e.value) for e in [*run.exception, *run.error]
+                         if not str(e.value).endswith("is being computed in the background."))
     except Exception as exc:  # noqa: BLE001  a failed warm-up only costs the first visitor time
-        problem = f"{type(exc).__name__}: {exc}"
+        return f"{type(exc).__name__}: {exc}"
     finally:
         context_log.disabled = False
-    print(f"Landing page computed in {time.perf_counter() - start:.1f} s{f' ({problem})' if problem else ''}.",
-          flush=True)
-    # That run read .streamlit/config.toml before the command-line flags were known; the
-    # server applies the flags when it starts, so Streamlit's "[server] options changed,
-    # restart" warning on the second read would only mislead.
-    logging.getLogger("streamlit.config").addFilter(
-        lambda record: "please restart streamlit" not in record.getMessage())
+
 
 if __name__ == "__main__":
     print("Warming up the engine (imports, bundled data, UMAP)...", flush=True)
     status = warm_up(background=False)
     print(f"Warm-up done in {status['seconds']:.1f} s{' (' + str(status['error']) + ')' if status['error'] else ''}.",
           flush=True)
+    # Month-by-month results compute on worker processes (a LocalCluster), never in the
+    # script threads every session shares; CLUSTER_CORE_WORKERS=off keeps them in-process.
+    offload.set_workers(os.environ.get(offload.WORKERS_ENV, "on").strip().lower() not in {"", "0", "off"})
     warm_landing_page()
+    warm_month_by_month_pages()
+    # Those runs read .streamlit/config.toml before the command-line flags were known; the
+    # server applies the flags when it starts, so Streamlit's "[server] options changed,
+    # restart" warning on the second read would only mislead.
+    logging.getLogger("streamlit.config").addFilter(
+        lambda record: "please restart streamlit" not in record.getMessage())
     # app.py navigates with st.navigation. Streamlit only learns that when a session first runs
     # app.py; until then a deep link such as /stability on a fresh server would run
     # pages/stability.py alone, in the legacy pages/-directory mode (no page config, raw nav).

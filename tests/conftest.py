@@ -97,3 +97,25 @@ def assert_matches_reference(result, reference, rtol: float = 1e-9) -> None:
         col = bad.any().idxmax()
         row = bad[col].idxmax()
         raise AssertionError(f"{col} of {row}: engine {result.loc[row, col]!r} vs reference {ref.loc[row, col]!r}")
+
+
+def run_cli(*args: str):
+    """Run ``python -m cluster_core ARGS`` in this process: its ``main``, stdout and stderr captured.
+
+    Returns what :func:`subprocess.run` would (``returncode``, ``stdout``, ``stderr``). An
+    uncaught exception propagates, so a test fails where a user would see a traceback. A
+    few tests start a real ``python -m cluster_core`` process: the entry point itself.
+    """
+    import contextlib
+    import io
+    import subprocess
+
+    from cluster_core.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["python", "-m", "cluster_core", *args], code, out.getvalue(), err.getvalue())

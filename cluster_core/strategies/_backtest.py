@@ -225,11 +225,17 @@ def _price_at(close: pd.DataFrame, symbols: list[str], when: pd.Timestamp) -> pd
     if last < 0:
         return pd.Series(np.nan, index=symbols)
     cols = close.columns.get_indexer(symbols)
-    block = close.to_numpy().T[cols, : last + 1][:, ::-1]  # symbol-major view, newest bar first
-    seen = ~np.isnan(block)
-    first = seen.argmax(axis=1)
-    values = block[np.arange(len(cols)), first]
-    return pd.Series(np.where(seen.any(axis=1), values, np.nan), index=symbols)
+    values = close.to_numpy()
+    span = 1024  # the last month of hourly bars holds nearly every symbol's last close: look further only if not
+    while True:
+        lo = max(0, last + 1 - span)
+        seen = ~np.isnan(values[lo : last + 1, cols])[::-1]  # newest bar first
+        traded = seen.any(axis=0)
+        if lo == 0 or traded.all():
+            break
+        span *= 8
+    newest = last - seen.argmax(axis=0)
+    return pd.Series(np.where(traded, values[newest, cols], np.nan), index=symbols)
 
 
 def period_returns(close: pd.DataFrame, symbols: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:

@@ -1,4 +1,4 @@
-"""`python -m cluster_core` as a subprocess: outputs and one-line errors."""
+"""`python -m cluster_core`: outputs and one-line errors (in this process, and through a real process)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,16 @@ from cluster_core.clustering import ClusterConfig
 from cluster_core.data import load_sample
 from cluster_core.features import Feature, FeatureConfig
 from cluster_core.walkforward import run_stability
-from tests.conftest import ROOT, make_long
+from tests.conftest import ROOT, make_long, run_cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
+    """The CLI in this process (``main``, as the entry point calls it): a fresh interpreter per test costs seconds."""
+    return run_cli(*args)
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess:
+    """A real ``python -m cluster_core`` process: the entry point, its exit status and streams."""
     return subprocess.run([sys.executable, "-m", "cluster_core", *args], capture_output=True, text=True, cwd=ROOT)
 
 
@@ -50,6 +56,16 @@ def test_features_from_a_user_file(tmp_path):
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     assert_one_line_error(run("features", *args, "--out", str(tmp_path / "f.csv")), message)
+
+
+def test_the_entry_point_exits_2_with_one_line_and_writes_output_when_good(tmp_path):
+    assert_one_line_error(run_process("features", "--data", "missing.csv", "--out", str(tmp_path / "f.csv")),
+                          "File not found")
+    assert_one_line_error(run_process("cluster", "--data", "sample", "--k", "many", "--out", str(tmp_path / "c.csv")),
+                          "")
+    done = run_process("features", "--data", "sample", "--lookback-days", "30", "--out", str(tmp_path / "f.csv"))
+    assert done.returncode == 0 and done.stdout.startswith("wrote ") and done.stderr == ""
+    assert len(pd.read_csv(tmp_path / "f.csv")) > 100
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess, message: str) -> None:

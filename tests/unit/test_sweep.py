@@ -33,7 +33,7 @@ from cluster_core.sweep import (
     sweep_steps,
 )
 from cluster_core.walkforward import run_backtest
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 # Eight months of the bundled hourly data: 6-7 month ends per lookback, a few seconds a group.
 GRID = SweepGrid(lookback_days=(30, 60), k=(3, None), features=("behaviour",), smoothness=(0.0, 0.6),
@@ -300,9 +300,8 @@ def test_a_scheduler_that_dies_during_the_sweep_gives_one_clear_error(recent, tm
 
 def test_cli_sweep_writes_the_table_and_reports_progress(tmp_path):
     out = tmp_path / "sweep.csv"
-    done = subprocess.run([sys.executable, "-m", "cluster_core", "sweep", "--data", "sample", "--lookback-days", "90",
-                           "--k", "4", "--features", "behaviour", "--smoothness", "0,0.6", "--serial",
-                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    done = run_cli("sweep", "--data", "sample", "--lookback-days", "90", "--k", "4", "--features", "behaviour",
+                   "--smoothness", "0,0.6", "--serial", "--out", str(out))
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out)
     assert list(table.columns) == list(SWEEP_COLUMNS) and len(table) == 4
@@ -322,8 +321,7 @@ def test_cli_sweep_writes_the_table_and_reports_progress(tmp_path):
 def test_cli_sweep_bad_grids_give_one_line_before_any_work(tmp_path, args, message):
     from tests.unit.test_cli import assert_one_line_error
 
-    done = subprocess.run([sys.executable, "-m", "cluster_core", "sweep", "--data", "sample", *args,
-                           "--out", str(tmp_path / "s.csv")], capture_output=True, text=True, cwd=ROOT)
+    done = run_cli("sweep", "--data", "sample", *args, "--out", str(tmp_path / "s.csv"))
     assert_one_line_error(done, message)
     assert not (tmp_path / "s.csv").exists()
 

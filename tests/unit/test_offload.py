@@ -1,0 +1,126 @@
+"""Month-by-month results on worker processes: the same values as in-process, shared tasks, failures said clearly."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pandas as pd
+import pytest
+
+from cluster_core import offload
+from cluster_core.clustering import ClusterConfig
+from cluster_core.errors import ClusterCoreError, DataError
+from cluster_core.features import FeatureConfig
+from cluster_core.strategies import BacktestConfig
+from cluster_core.walkforward import clear_caches, run_backtest, run_peer_history, run_stability
+
+
+@pytest.fixture(scope="module")
+def recent(hourly):
+    return hourly.between(start="2023-05-01")
+
+
+@pytest.fixture
+def workers():
+    offload.set_workers(True)
+    offload.clear()
+    yield offload._client()
+    offload.set_workers(False)
+    offload.clear()
+
+
+FEATURES = FeatureConfig(lookback_days=45)
+
+
+def test_results_on_the_workers_equal_the_engine_run_in_this_process(recent, workers):
+    config = BacktestConfig()
+    progress = []
+    on_workers = offload.backtest(recent, FEATURES, None, None, None, config,
+                                  progress=lambda *step: progress.append(step))
+    clear_caches()
+    here = run_backtest(recent, FEATURES, config=config)
+    pd.testing.assert_frame_equal(on_workers.rows, here.rows, check_exact=True)
+    pd.testing.assert_frame_equal(on_workers.curves, here.curves, check_exact=True)
+    pd.testing.assert_frame_equal(on_workers.metrics, here.metrics, check_exact=True)
+    assert [done for done, *_ in progress] == list(range(1, len(here.rows) + 1))
+    assert {total for _, total, *_ in progress} == {len(here.rows)}
+    stability = offload.stability(recent, FEATURES, None, None, None, 0.6, None)
+    pd.testing.assert_frame_equal(stability.table, run_stability(recent, FEATURES, months=None).table,
+                                  check_exact=True)
+    peers = offload.peer_history(recent, FEATURES, None, None, None, 0.6, 1.5, False)
+    pd.testing.assert_frame_equal(peers.table, run_peer_history(recent, FEATURES).table, check_exact=True)
+    # kept: a second call is the same object, not a second computation
+    assert offload.backtest(recent, FEATURES, None, None, None, config) is on_workers
+
+
+def test_two_sessions_asking_at_once_share_the_tasks_and_both_see_progress(recent, workers):
+    features = FeatureConfig(lookback_days=50)
+    seen: dict[int, list] = {0: [], 1: []}
+    results = {}
+
+    def session(i: int) -> None:
+        results[i] = offload.backtest(recent, features, None, None, None, BacktestConfig(),
+                                      progress=lambda done, total, *_: seen[i].append((done, total)))
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    pd.testing.assert_frame_equal(results[0].rows, results[1].rows, check_exact=True)
+    for steps in seen.values():  # each session's bar runs to the end, also when the other one started the work
+        assert steps and steps[-1][0] == steps[-1][1] == len(results[0].rows)
+
+
+def test_a_setting_wrong_whatever_the_month_is_said_at_once_on_the_workers(recent, workers):
+    with pytest.raises(ClusterCoreError, match="n_clusters"):
+        offload.backtest(recent, FEATURES, None, None, ClusterConfig(n_clusters=1), BacktestConfig())
+    with pytest.raises(DataError, match="at least 2 month ends"):
+        offload.stability(recent, FeatureConfig(lookback_days=400), None, None, None, 0.6, None)
+
+
+def test_a_worker_killed_during_a_walk_forward_gives_the_result_or_one_clear_error_then_recomputes(recent, workers):
+    features = FeatureConfig(lookback_days=55)
+    pids = list(workers.run(os.getpid).values())
+    killed = []
+
+    def progress(done: int, *_: object) -> None:
+        if done == 1 and not killed:  # the walk is under way: one worker process dies
+            os.kill(pids[0], 9)
+            killed.append(pids[0])
+
+    try:
+        result = offload.backtest(recent, features, None, None, None, BacktestConfig(), progress=progress)
+    except ClusterCoreError as exc:  # the scheduler gave up on the task: one line, and what to do
+        assert "\n" not in str(exc) and "open the page again to recompute" in str(exc)
+        result = offload.backtest(recent, features, None, None, None, BacktestConfig())
+    assert killed
+    clear_caches()
+    pd.testing.assert_frame_equal(result.rows, run_backtest(recent, features).rows, check_exact=True)
+
+
+def test_prefetching_starts_the_work_in_the_background_and_keeps_the_result(recent, workers):
+    features = FeatureConfig(lookback_days=60)
+    with offload.prefetching(), pytest.raises(offload.Warming, match="being computed in the background"):
+        offload.backtest(recent, features, None, None, None, BacktestConfig())
+    deadline = 300
+    while offload.warming() and deadline > 0:
+        threading.Event().wait(0.5)
+        deadline -= 0.5
+    assert not offload.warming()
+    called = []
+    result = offload.backtest(recent, features, None, None, None, BacktestConfig(),
+                              progress=lambda *step: called.append(step))
+    assert called == []  # found done: no walk-forward ran for this call
+    assert len(result.rows) > 2
+
+
+def test_with_workers_off_the_result_is_computed_here_and_kept(recent, monkeypatch):
+    offload.set_workers(False)
+    offload.clear()
+    monkeypatch.setattr(offload, "_on_workers", lambda *a: pytest.fail("sent to the workers"))
+    features = FeatureConfig(lookback_days=40)
+    first = offload.backtest(recent, features, None, None, None, BacktestConfig())
+    assert offload.backtest(recent, features, None, None, None, BacktestConfig()) is first
+    pd.testing.assert_frame_equal(first.rows, run_backtest(recent, features).rows, check_exact=True)
