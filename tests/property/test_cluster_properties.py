@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -31,6 +32,7 @@ def planted_blobs(draw):
     return pd.DataFrame(X, index=index), pd.Series(truth, index=index)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(planted_blobs(), st.randoms(use_true_random=False),
        st.sampled_from([ClusterMethod.KMEANS, ClusterMethod.HIERARCHICAL]))
@@ -45,6 +47,7 @@ def test_shuffling_assets_keeps_the_partition(blobs, rnd, method):
     assert adjusted_rand_score(a.labels, b.labels.loc[a.labels.index]) == 1.0
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(planted_blobs(), st.sampled_from(list(ClusterMethod)), st.integers(2, 6))
 def test_labels_lie_in_noise_or_0_to_k_minus_1(blobs, method, k):

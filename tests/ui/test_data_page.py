@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pandas as pd
+import pytest
 
 from tests.conftest import make_long
 from tests.ui.conftest import page
@@ -30,6 +31,7 @@ def test_app_entry_renders_data_page_on_bundled_hourly(app):
     )
 
 
+@pytest.mark.slow
 def test_switch_page_keeps_sidebar_state(app):
     app.run()
     app.sidebar.number_input(key="sidebar.lookback_days").set_value(120).run()
@@ -90,6 +92,7 @@ def test_bad_upload_shows_message_and_keeps_previous_data():
     assert _metrics(at)["Bar interval"] == "daily"  # what the user had is still there
 
 
+@pytest.mark.slow
 def test_yahoo_offline_shows_fallback_notice_not_a_traceback():
     empty = pd.DataFrame(columns=pd.MultiIndex.from_product([["Close", "Volume"], ["X-USD"]], names=["Price", "Ticker"]))
     with mock.patch("cluster_core.data._yahoo._yfinance_download", return_value=empty):

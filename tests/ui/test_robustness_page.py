@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cluster_core.sweep import SWEEP_COLUMNS
 from tests.ui.conftest import frame_with, page
 
@@ -15,6 +17,7 @@ def _open(**params: str):
     return at.run()
 
 
+@pytest.mark.slow
 def test_the_page_runs_the_sweep_on_dask_and_shows_heatmap_spread_and_table():
     at = _open()
     assert not at.exception and not at.error

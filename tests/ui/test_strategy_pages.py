@@ -31,6 +31,7 @@ def test_portfolio_page_picks_and_compares():
     assert at.query_params["pegged"] in ("1", ["1"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["diversified", "rotation"])
 def test_backtest_page(strategy):
     at = _run("backtest.py", strategy=strategy, cost="20")
@@ -93,6 +94,7 @@ def test_stability_page():
     assert len(departures) > 0
 
 
+@pytest.mark.slow
 def test_smoothness_zero_shows_the_independent_monthly_fits_and_lives_in_the_url():
     at = _run("stability.py", autok="1", months="12")
     smooth = frame_with(at, "date", "k", "ari_vs_previous", "carried")

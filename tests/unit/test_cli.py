@@ -58,6 +58,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     assert_one_line_error(run("features", *args, "--out", str(tmp_path / "f.csv")), message)
 
 
+@pytest.mark.slow
 def test_the_entry_point_exits_2_with_one_line_and_writes_output_when_good(tmp_path):
     assert_one_line_error(run_process("features", "--data", "missing.csv", "--out", str(tmp_path / "f.csv")),
                           "File not found")
@@ -161,6 +162,7 @@ def test_cluster_cut_distance(tmp_path):
     assert set(pd.read_csv(out)["cluster"]) == {0}  # above the root: one cluster
 
 
+@pytest.mark.slow
 def test_backtest_csv_contract(tmp_path):
     out = tmp_path / "backtest.csv"
     done = run("backtest", "--data", "sample", "--strategy", "rotation", "--rebalance", "monthly", "--k", "6",
@@ -176,6 +178,7 @@ def test_backtest_csv_contract(tmp_path):
     assert "turnover" in done.stdout and "cost drag" in done.stdout
 
 
+@pytest.mark.slow
 def test_stability_csv_contract(tmp_path):
     out = tmp_path / "stability.csv"
     tradeoff = tmp_path / "tradeoff.csv"

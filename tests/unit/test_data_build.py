@@ -262,6 +262,7 @@ def test_a_few_hourly_symbols_among_many_daily_ones_name_the_daily_ones():
         build_market_data(pd.concat([daily, hourly]), source="test")
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 40))
 def test_chunked_build_equals_the_whole_table_build_repeats_across_chunks_included(seed, chunk):

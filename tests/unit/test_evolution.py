@@ -166,6 +166,7 @@ def stability(hourly):
     return run_stability(hourly, FeatureConfig(lookback_days=90), months=12)
 
 
+@pytest.mark.slow
 def test_bundled_hourly_groups_hold_month_to_month_without_losing_fit(stability):
     """Acceptance: median ARI >= 0.7 published, >= 0.55 for independent fits; this month's silhouette within 15 %."""
     table = stability.table

@@ -33,6 +33,7 @@ def workers():
 FEATURES = FeatureConfig(lookback_days=45)
 
 
+@pytest.mark.slow
 def test_results_on_the_workers_equal_the_engine_run_in_this_process(recent, workers):
     config = BacktestConfig()
     progress = []
@@ -80,6 +81,7 @@ def test_a_setting_wrong_whatever_the_month_is_said_at_once_on_the_workers(recen
         offload.stability(recent, FeatureConfig(lookback_days=400), None, None, None, 0.6, None)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_during_a_walk_forward_gives_the_result_or_one_clear_error_then_recomputes(recent, workers):
     features = FeatureConfig(lookback_days=55)
     pids = list(workers.run(os.getpid).values())

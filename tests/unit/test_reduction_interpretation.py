@@ -29,6 +29,7 @@ def test_maps_are_deterministic_and_finite(recent, method):
     assert list(a.coords.index) == list(prepared.Z.index)
 
 
+@pytest.mark.slow
 def test_umap_of_thousands_of_points_uses_exact_neighbours_and_keeps_groups_apart(monkeypatch):
     from sklearn.metrics import silhouette_score
     from sklearn.neighbors import NearestNeighbors
@@ -66,6 +67,7 @@ def test_parameters_are_clamped_with_a_notice():
         reduce_2d(Z, ReductionConfig("mds"))
 
 
+@pytest.mark.slow
 def test_a_t_sne_map_of_a_large_universe_says_it_is_slow_and_points_to_umap(monkeypatch):
     from cluster_core import reduction
 

@@ -69,6 +69,7 @@ def test_a_sweep_cell_equals_the_single_run_with_the_same_settings(recent):
         (60, "auto", "seed", 0.6, "diversified")
 
 
+@pytest.mark.slow
 def test_the_serial_sweep_has_one_row_per_setting_in_grid_order(serial):
     table = serial.table
     assert serial.complete and serial.where == "serial"
@@ -84,6 +85,7 @@ def test_the_serial_sweep_has_one_row_per_setting_in_grid_order(serial):
         assert same_fits["k_median"].nunique() == 1 and same_fits["ari_median"].nunique() == 1
 
 
+@pytest.mark.slow
 def test_the_sweep_on_a_two_worker_local_cluster_equals_the_serial_sweep_exactly(recent, serial):
     local_cluster(2)
     seen = []
@@ -200,6 +202,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_falls_back_to_the_local_cluster_with_a_note(recent, serial):
     grid = SweepGrid(lookback_days=(30,), k=(3,), features=("behaviour",), smoothness=(0.0,),
                      strategy=(Strategy.DIVERSIFIED,))
@@ -267,6 +270,7 @@ def _dask_processes(tmp_path, without_engine=False):
             log.close()
 
 
+@pytest.mark.slow
 def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, serial, tmp_path):
     with _dask_processes(tmp_path) as (address, _):
         result = run_sweep(recent, GRID, scheduler=address)
@@ -274,6 +278,7 @@ def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, se
     pd.testing.assert_frame_equal(result.table, serial.table, check_exact=True)
 
 
+@pytest.mark.slow
 def test_a_worker_without_the_engine_stops_the_cli_with_one_line_and_status_2(tmp_path):
     with _dask_processes(tmp_path, without_engine=True) as (address, _):
         done = subprocess.run([sys.executable, "-m", "cluster_core", "sweep", "--data", "sample", "--lookback-days",
@@ -288,6 +293,7 @@ def test_a_worker_without_the_engine_stops_the_cli_with_one_line_and_status_2(tm
     assert not (tmp_path / "sweep.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_scheduler_that_dies_during_the_sweep_gives_one_clear_error(recent, tmp_path):
     with _dask_processes(tmp_path) as (address, scheduler):
         steps = sweep_steps(recent, GRID, scheduler=address, heartbeat=0.2)
@@ -298,6 +304,7 @@ def test_a_scheduler_that_dies_during_the_sweep_gives_one_clear_error(recent, tm
         assert "\n" not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_cli_sweep_writes_the_table_and_reports_progress(tmp_path):
     out = tmp_path / "sweep.csv"
     done = run_cli("sweep", "--data", "sample", "--lookback-days", "90", "--k", "4", "--features", "behaviour",

@@ -186,6 +186,7 @@ def test_persistence_needs_three_windows(hourly):
         feature_persistence(hourly, FeatureConfig(lookback_days=400))
 
 
+@pytest.mark.slow
 def test_month_to_month_stability_table_with_independent_fits(hourly):
     result = run_stability(hourly, months=4, smoothness=0.0)
     table = result.table
@@ -248,6 +249,7 @@ def _share_true(name: str, m: pd.DataFrame, o: pd.Series, u: pd.Series, clustere
     return float(max(shares)) if shares else 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", ["hourly", "daily"])
 def test_names_are_true_of_their_members_for_every_algorithm(request, sample):
     """Acceptance: 6 month ends x every algorithm (automatic and k = 6): each name holds for 2/3 of its members,
