@@ -73,14 +73,19 @@ else:
                    "strategy to the grid to see where it ranks.")
 
 st.subheader("One metric over two settings")
-axes = [a for a in AXES if len(getattr(sweep.grid, a)) > 1] or list(AXES)
-for key, fallback in (("robust.x", axes[0]), ("robust.y", axes[min(1, len(axes) - 1)]), ("robust.by", axes[-1])):
+axes = [a for a in AXES if len(getattr(sweep.grid, a)) > 1]
+if len(axes) < 2:  # a heatmap needs two axes: a grid that varies one (or none) also offers the fixed ones
+    axes += [a for a in AXES if a not in axes]
+for key, fallback in (("robust.x", axes[0]), ("robust.y", axes[1]), ("robust.by", axes[-1])):
     if st.session_state[key] not in axes:
         st.session_state[key] = fallback
+down = [a for a in axes if a != st.session_state["robust.x"]]  # never the same axis twice
+if st.session_state["robust.y"] not in down:
+    st.session_state["robust.y"] = down[0]
 cols = st.columns(4)
 cols[0].selectbox("Metric", list(METRIC_INFO), format_func=lambda m: METRIC_INFO[m].label, key="robust.metric")
 cols[1].selectbox("Across", axes, format_func=AXIS_LABELS.get, key="robust.x")
-cols[2].selectbox("Down", axes, format_func=AXIS_LABELS.get, key="robust.y")
+cols[2].selectbox("Down", down, format_func=AXIS_LABELS.get, key="robust.y")
 cols[3].radio("Other axes", SWEEP_OTHERS, key="robust.others")
 sync_state()
 metric, x, y = (st.session_state[k] for k in ("robust.metric", "robust.x", "robust.y"))

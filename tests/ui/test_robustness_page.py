@@ -55,3 +55,18 @@ def test_a_bad_grid_is_explained_not_run():
     assert not [b for b in at.button if b.label.startswith("Run the sweep")]
     at = _open(method="dbscan", rk="4,6")
     assert not at.exception and any("dbscan takes no k" in e.value for e in at.error)
+
+
+@pytest.mark.slow
+def test_a_grid_varying_one_axis_still_draws_a_heatmap_on_two_different_axes():
+    """One lookback, one k, two strategies: only the strategy varies, so a fixed axis joins it; never x == y."""
+    at = _open(rlook="90", rk="4", rx="k", ry="k")  # a shared link asking for the same axis twice
+    at.button(key="robust.run").click().run(timeout=300)
+    assert not at.exception and not at.error
+    x, y = at.selectbox(key="robust.x"), at.selectbox(key="robust.y")
+    assert x.value == "k" and y.value != "k"  # the link's x kept; its y moved off it
+    assert "k" not in y.options  # Down never offers Across's axis
+    at.selectbox(key="robust.x").set_value(y.value).run()  # Across takes Down's axis: Down moves, nothing breaks
+    assert not at.exception and not at.error
+    assert at.selectbox(key="robust.x").value != at.selectbox(key="robust.y").value
+    assert len(at.get("plotly_chart")) == 2
