@@ -13,6 +13,10 @@ from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 LOAD = 90_000
+# Every wait on the page may take this long: these tests share two cores with another test
+# process and the load test's ten walk-forwards, and a page can finish drawing seconds after
+# its script run ends. Waits, not timed assertions: the timings are in the benchmarks.
+expect.set_options(timeout=30_000)
 
 
 def _wait_ready(page) -> None:
