@@ -31,7 +31,8 @@ except ClusterCoreError as exc:
     st.stop()
 groups = len({c.fits_key for c in sweep.grid.cells()})
 run = st.button(f"Run the sweep: {sweep.grid.size} settings", type="primary", key="robust.run",
-                help=f"{groups} groups of settings share their monthly fits and run as one task each.")
+                help=f"{groups} group{'s' if groups != 1 else ''} of settings: the settings of a group share their "
+                     "monthly fits and run as one task.")
 result = sweep.result
 if run:
     result = run_with_progress(session, sweep, st.session_state["robust.scheduler"])
