@@ -45,7 +45,7 @@ from cluster_core.walkforward import (
 )
 
 __all__ = ["Warming", "backtest", "clear", "peer_history", "prefetching", "set_workers", "stability", "warming",
-           "workers_enabled"]
+           "workers_enabled", "workers_unavailable"]
 
 WORKERS_ENV = "CLUSTER_CORE_WORKERS"
 _RESULTS = Memo(size=32, max_bytes=512 * 2**20)  # finished results, shared by every caller in this process
@@ -63,6 +63,11 @@ def set_workers(enabled: bool) -> None:
 def workers_enabled() -> bool:
     """Whether month-by-month results are computed on worker processes."""
     return bool(_STATE["enabled"])
+
+
+def workers_unavailable() -> str | None:
+    """Why the worker processes could not be started (then everything computes in-process), or None."""
+    return _STATE.get("unavailable")
 
 
 def clear() -> None:
@@ -180,8 +185,13 @@ def _on_workers(kind: str, data: MarketData, args: tuple, progress: ProgressCall
     if kind != "backtest":
         validated_smoothness(args[4])
     dates = month_ends(data, fcfg, what)
-    client = _client()
-    shared = _scatter(client, data)
+    try:
+        client = _client()
+        shared = _scatter(client, data)
+    except Exception as exc:  # noqa: BLE001  no worker processes here (e.g. none may be started): compute in-process
+        _STATE["enabled"] = False
+        _STATE["unavailable"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+        return _run(kind, data, args, progress)
     fits = {client.submit(_month_fit, shared, date, fcfg, universe, prep, clustering,
                           key=f"month-fit-{tokenize(data.fingerprint, date, fcfg, universe, prep, clustering)}"): date
             for date in dates}

@@ -126,3 +126,22 @@ def test_with_workers_off_the_result_is_computed_here_and_kept(recent, monkeypat
     first = offload.backtest(recent, features, None, None, None, BacktestConfig())
     assert offload.backtest(recent, features, None, None, None, BacktestConfig()) is first
     pd.testing.assert_frame_equal(first.rows, run_backtest(recent, features).rows, check_exact=True)
+
+
+def test_when_no_worker_process_can_start_the_result_is_computed_here_and_workers_stay_off(recent, monkeypatch):
+    offload.set_workers(True)
+    offload.clear()
+
+    def refuse() -> None:
+        raise OSError("process creation is not allowed here")
+
+    monkeypatch.setattr(offload, "_client", refuse)
+    try:
+        features = FeatureConfig(lookback_days=35)
+        result = offload.backtest(recent, features, None, None, None, BacktestConfig())
+        assert not offload.workers_enabled()
+        assert offload.workers_unavailable() == "OSError: process creation is not allowed here"
+        pd.testing.assert_frame_equal(result.rows, run_backtest(recent, features).rows, check_exact=True)
+    finally:
+        offload.set_workers(False)
+        offload._STATE.pop("unavailable", None)

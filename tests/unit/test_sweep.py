@@ -281,10 +281,8 @@ def test_a_separately_started_dask_scheduler_and_worker_run_the_sweep(recent, se
 @pytest.mark.slow
 def test_a_worker_without_the_engine_stops_the_cli_with_one_line_and_status_2(tmp_path):
     with _dask_processes(tmp_path, without_engine=True) as (address, _):
-        done = subprocess.run([sys.executable, "-m", "cluster_core", "sweep", "--data", "sample", "--lookback-days",
-                               "90", "--k", "4", "--features", "behaviour", "--smoothness", "0", "--scheduler",
-                               address, "--out", str(tmp_path / "sweep.csv")], capture_output=True, text=True,
-                              cwd=tmp_path)
+        done = run_cli("sweep", "--data", "sample", "--lookback-days", "90", "--k", "4", "--features", "behaviour",
+                       "--smoothness", "0", "--scheduler", address, "--out", str(tmp_path / "sweep.csv"))
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr
