@@ -59,7 +59,11 @@ def load_sample(name: SampleName | str = SampleName.HOURLY) -> MarketData:
 def _load_sample(which: SampleName) -> MarketData:
     # Read and validated once per process: the bundled files never change, and MarketData is
     # never mutated (every engine function copies before changing anything).
-    long = pd.read_parquet(DATASETS_DIR / _FILES[which])
+    import pyarrow.parquet as pq
+
+    # Symbols read as a dictionary (categorical): the loader factorises their codes, not 3.3 M
+    # strings (0.3 s less per load here; the same MarketData, fingerprint included).
+    long = pq.read_table(DATASETS_DIR / _FILES[which], read_dictionary=["symbol"]).to_pandas()
     return build_market_data(long, source=f"bundled Binance sample ({which.value})")
 
 
