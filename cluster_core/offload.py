@@ -44,14 +44,15 @@ from cluster_core.walkforward import (
     run_stability,
 )
 
-__all__ = ["Warming", "backtest", "clear", "peer_history", "prefetching", "set_workers", "stability", "warming",
-           "workers_enabled", "workers_unavailable"]
+__all__ = ["WARMING_SAYS", "Warming", "backtest", "clear", "peer_history", "prefetching", "set_workers", "stability",
+           "warming", "workers_enabled", "workers_unavailable"]
 
 WORKERS_ENV = "CLUSTER_CORE_WORKERS"
 _RESULTS = Memo(size=32, max_bytes=512 * 2**20)  # finished results, shared by every caller in this process
 _STATE: dict[str, Any] = {"enabled": os.environ.get(WORKERS_ENV, "off").strip().lower() not in {"", "0", "off"}}
 _LOCK = threading.Lock()
 _SCATTERED: dict[str, object] = {}  # data fingerprint -> its future on the workers (the newest few)
+_WARMING: set[tuple] = set()  # keys of the results :func:`prefetching` started and not yet kept
 _KEEP_DATA = 4
 
 
@@ -113,6 +114,9 @@ def _run(kind: str, data: MarketData, args: tuple, progress: ProgressCallback | 
                             progress=progress, include_pegged=include_pegged)
 
 
+WARMING_SAYS = "is being computed in the background."  # the end of every Warming message
+
+
 class Warming(ClusterCoreError):
     """Raised instead of a result while :func:`prefetching`: the result is being computed in the background."""
 
@@ -139,9 +143,6 @@ def warming() -> list[str]:
         return [key[0] for key in _WARMING]
 
 
-_WARMING: set[tuple] = set()
-
-
 def _warm(kind: str, data: MarketData, args: tuple, what: str, key: tuple) -> None:
     try:
         _RESULTS.put(key, _on_workers(kind, data, args, None, what) if workers_enabled()
@@ -165,7 +166,7 @@ def _result(kind: str, data: MarketData, args: tuple, progress: ProgressCallback
         if not started:
             threading.Thread(target=_warm, args=(kind, data, args, what, key), name=f"warm-{kind}",
                              daemon=True).start()
-        raise Warming(f"{what} is being computed in the background.")
+        raise Warming(f"{what} {WARMING_SAYS}")
     if not workers_enabled():
         return _RESULTS.get(key, lambda: _run(kind, data, args, progress))
     # No single flight here: a second caller submits the same task keys, so Dask runs them
@@ -197,28 +198,18 @@ def _on_workers(kind: str, data: MarketData, args: tuple, progress: ProgressCall
             for date in dates}
     assembled = client.submit(_finish, kind, shared, args, dates, fcfg, universe, prep, clustering, list(fits),
                               key=f"month-walk-{kind}-{tokenize(data.fingerprint, args)}")
-    for finished, future in enumerate(as_completed(list(fits), loop=client.loop), start=1):
-        if progress is not None:
-            fit = _gather(future)
-            status = "no clustering" if isinstance(fit, ClusterCoreError) else f"{fit.fit.n_clusters} clusters"
-            progress(finished, len(dates), f"{fits[future]:%Y-%m}", status)
+    if progress is not None:  # the fits stay on the workers: only their completion is reported here
+        for finished, future in enumerate(as_completed(list(fits), loop=client.loop), start=1):
+            progress(finished, len(dates), f"{fits[future]:%Y-%m}", "fitted")
     return _gather(assembled)
 
 
 def _gather(future: Any) -> object:
     """Return a task's value; a cluster failing under it is one clear :class:`ClusterCoreError`."""
-    from concurrent.futures import CancelledError
+    from cluster_core.sweep import task_result
 
-    from distributed.scheduler import KilledWorker
-
-    try:
-        return future.result()
-    except ClusterCoreError:
-        raise
-    except (OSError, TimeoutError, KilledWorker, CancelledError) as exc:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise ClusterCoreError(f"The worker process computing this stopped ({type(exc).__name__}: {reason}). "
-                               "Nothing is kept from it: open the page again to recompute.") from None
+    return task_result(future, "the local worker processes", "during this walk-forward",
+                       "Nothing is kept from it: open the page again to recompute.")
 
 
 def _month_fit(data: MarketData, date: object, features: FeatureConfig, universe: UniverseConfig | None,

@@ -385,7 +385,16 @@ def sweep_steps(
 
 
 def _result(future: object, where: str) -> list[dict[str, object]]:
-    """Return a task's rows; the cluster failing under it (a worker lost, a scheduler gone) is one clear error."""
+    """Return a sweep task's rows; the cluster failing under it is one clear error."""
+    return task_result(future, where, "during the sweep", "Run it again.")  # type: ignore[return-value]
+
+
+def task_result(future: object, where: str, during: str, then: str) -> object:
+    """Return a Dask task's value; workers without the engine or a cluster failing under it: one clear error.
+
+    ``where`` names the cluster, ``during`` what was running, ``then`` what to do next, e.g.
+    "The Dask cluster (LocalCluster (2 workers)) failed during the sweep: KilledWorker: ... Run it again."
+    """
     from concurrent.futures import CancelledError
 
     from distributed.scheduler import KilledWorker
@@ -397,8 +406,8 @@ def _result(future: object, where: str) -> list[dict[str, object]]:
                                "on them, or leave the scheduler blank to use this machine.") from None
     except (OSError, TimeoutError, KilledWorker, CancelledError) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise ClusterCoreError(f"The Dask cluster ({where}) failed during the sweep: {type(exc).__name__}: "
-                               f"{reason}. Run it again.") from None
+        raise ClusterCoreError(f"The Dask cluster ({where}) failed {during}: {type(exc).__name__}: "
+                               f"{reason}. {then}") from None
 
 
 def _group_order(cell: SweepCell, grid: SweepGrid) -> tuple[int, ...]:

@@ -205,15 +205,19 @@ def _csv_chunks(
             yield _to_long(batch.to_pandas(date_as_object=False), label)[0]
         pa.default_memory_pool().release_unused()
 
+    def in_window(stamps: np.ndarray) -> np.ndarray:
+        """Which of ``stamps`` (int64 ns UTC) fall in the window (after, up to]."""
+        after, up_to = bounds()  # type: ignore[misc]
+        keep = stamps <= up_to
+        if after is not None:
+            keep &= stamps > after
+        return keep
+
     def read_windowed() -> Iterator[pd.DataFrame]:
         offset = 0
         for batch in stream(types=types):
-            after, up_to = bounds()  # type: ignore[misc]
             stamps = utc_ns(batch.column(batch.schema.get_field_index(time_column))).to_numpy(zero_copy_only=False)
-            keep = stamps <= up_to
-            if after is not None:
-                keep &= stamps > after
-            rows = np.flatnonzero(keep)
+            rows = np.flatnonzero(in_window(stamps))
             if len(rows):
                 frame = batch.take(pa.array(rows)).to_pandas(date_as_object=False)
                 frame.index = pd.Index(offset + rows)  # row numbers in messages stay the file's
@@ -235,10 +239,7 @@ def _csv_chunks(
                                      for c in (time_column, by_name[SYMBOL], by_name[CLOSE]))
             stamps = utc_ns(times)
             if bounds is not None and not ends_open:
-                after, up_to = bounds()
-                keep = pc.less_equal(stamps, up_to)
-                if after is not None:
-                    keep = pc.and_(keep, pc.greater(stamps, after))
+                keep = pa.array(in_window(stamps.to_numpy(zero_copy_only=False)))
                 stamps, symbols, close = pc.filter(stamps, keep), pc.filter(symbols, keep), pc.filter(close, keep)
             if len(stamps):
                 latest = max(latest, int(pc.max(stamps).as_py() or latest))
