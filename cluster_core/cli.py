@@ -15,6 +15,7 @@ from typing import NoReturn
 import pandas as pd
 
 from cluster_core.clustering import DEFAULT_SMOOTHNESS, MAX_SMOOTHNESS, ClusterConfig, ClusterMethod, Distance, Linkage
+from cluster_core.coin import coin_view
 from cluster_core.data import DataSource, MarketData, SampleName, load_file, load_sample
 from cluster_core.errors import ClusterCoreError, ParameterError
 from cluster_core.export import to_csv_bytes
@@ -29,7 +30,7 @@ from cluster_core.features import (
     compute_features,
     resolve_features,
 )
-from cluster_core.pipeline import UniverseConfig, run_clustering
+from cluster_core.pipeline import ClusterResult, UniverseConfig, run_clustering
 from cluster_core.reduction import Reduction, ReductionConfig
 from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
 from cluster_core.sweep import AXES, SweepBase, SweepGrid, local_cluster, parse_axis, run_sweep
@@ -120,7 +121,8 @@ def _feature_list(text: str) -> tuple[str, ...]:
     return names
 
 
-def _cluster(args: argparse.Namespace) -> str:
+def _window_clustering(args: argparse.Namespace, reduction: ReductionConfig) -> tuple[MarketData, ClusterResult]:
+    """Load the data and cluster one window as the ``cluster`` / ``neighbours`` options ask."""
     as_of = _as_of(args.as_of)
     data = _load(args.data, as_of, args.lookback_days)
     features = FeatureConfig(
@@ -132,10 +134,12 @@ def _cluster(args: argparse.Namespace) -> str:
         method=args.method, n_clusters=args.k, eps=args.eps, min_samples=args.min_samples,
         linkage=args.linkage, distance=args.distance, cut_distance=args.cut_distance,
     )
-    result = run_clustering(
-        data, features, universe, PrepConfig(features=args.features, scaling=args.scaling), config,
-        ReductionConfig(method=args.reduction),
-    )
+    return data, run_clustering(data, features, universe, PrepConfig(features=args.features, scaling=args.scaling),
+                                config, reduction)
+
+
+def _cluster(args: argparse.Namespace) -> str:
+    _, result = _window_clustering(args, ReductionConfig(method=args.reduction))
     table = result.table()
     _write(table, args.out)
     for note in (*result.clustering.notes, *result.embedding.notes, *result.view.features.warnings):
@@ -152,6 +156,20 @@ def _cluster(args: argparse.Namespace) -> str:
         f"{f' (+{result.clustering.n_noise} noise)' if result.clustering.n_noise else ''} to {args.out}; "
         f"{verdict}silhouette {quality:.3f}; mean confidence {confidence.mean():.2f}, {boundary} boundary symbol(s)"
     )
+
+
+def _neighbours(args: argparse.Namespace) -> str:
+    # The map is not written: PCA is the cheapest embedding the result needs.
+    data, result = _window_clustering(args, ReductionConfig(method=Reduction.PCA))
+    coin = coin_view(data, result, args.symbol)
+    table = coin.neighbours.drop(columns="behaviour_rank")
+    _write(table, args.out)
+    same = table[table["same_group"]]
+    top = ", ".join(table["symbol"].head(5))
+    moves = table.dropna(subset=["correlation"]).nlargest(5, "correlation")["symbol"]
+    return (f"wrote {len(table)} other symbols to {args.out}; {coin.symbol} is in {coin.cluster_name} "
+            f"({len(same) + 1} symbols, confidence {coin.confidence:.0%}); nearest in behaviour: {top}; "
+            f"most correlated: {', '.join(moves)}")
 
 
 def _stability(args: argparse.Namespace) -> str:
@@ -283,23 +301,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     clusters = sub.add_parser("cluster", help="clusters, names and 2-D coordinates per symbol -> CSV")
     _add_common(clusters)
-    clusters.add_argument("--method", default="kmeans", choices=[m.value for m in ClusterMethod])
-    clusters.add_argument("--k", type=_auto_or(int, "--k"), default=None, help="number of clusters or auto")
-    clusters.add_argument("--eps", type=_auto_or(float, "--eps"), default=None, help="DBSCAN radius or auto")
-    clusters.add_argument("--min-samples", type=int, default=3,
-                          help="DBSCAN/HDBSCAN core size (default 3); HDBSCAN's smallest cluster too, at least 1%% of "
-                               "the symbols above 300")
-    clusters.add_argument("--linkage", default="ward", choices=[m.value for m in Linkage])
-    clusters.add_argument("--distance", default="features", choices=[m.value for m in Distance])
-    clusters.add_argument("--cut-distance", type=float, default=None,
-                          help="hierarchical: cut the tree at this merge distance instead of into k clusters")
-    clusters.add_argument("--scaling", default=Scaling.ROBUST.value, choices=[m.value for m in Scaling])
-    _add_features(clusters)
-    clusters.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag],
-                          help="flagged groups to leave out")
+    _add_clustering(clusters)
     clusters.add_argument("--reduction", default="pca", choices=[m.value for m in Reduction])
     clusters.add_argument("--out", required=True, help="output CSV path")
     clusters.set_defaults(run=_cluster)
+
+    near = sub.add_parser("neighbours", help="one symbol's neighbours by behaviour and by co-movement -> CSV")
+    _add_common(near)
+    near.add_argument("--symbol", required=True, help="the symbol looked up, e.g. SOL (case-insensitive)")
+    _add_clustering(near)
+    near.add_argument("--out", required=True, help="output CSV path")
+    near.set_defaults(run=_neighbours)
 
     backtest = sub.add_parser("backtest", help="monthly walk-forward with re-clustering -> CSV")
     backtest.add_argument("--data", required=True, help=DATA_HELP)
@@ -317,16 +329,16 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--cost-bps", type=float, default=10.0, help="cost in bps of turnover (default 10)")
     backtest.add_argument("--per-cluster", type=int, default=1, help="diversified: symbols per cluster")
     backtest.add_argument("--min-holdings", type=int, default=8,
-                          help="diversified: hold at least this many symbols (default 8)")
+                        help="diversified: hold at least this many symbols (default 8)")
     backtest.add_argument("--keep-top", type=float, default=BacktestConfig.keep_top,
-                          help="diversified: keep a holding while in this top share of its cluster "
+                        help="diversified: keep a holding while in this top share of its cluster "
                                "(default 0.5: its better half; 0 = re-pick every month)")
     _add_smoothness(backtest)
     backtest.add_argument("--top-n", type=int, default=1, help="rotation: symbols held from the top cluster")
     backtest.add_argument("--rule", default="sharpe", choices=[r.value for r in PickRule])
     backtest.add_argument("--weighting", default="equal", choices=[w.value for w in Weighting])
     backtest.add_argument("--include-pegged", action="store_true",
-                          help="hold pegged coins too (flagged pegged, or in the stablecoin group); default: left out")
+                        help="hold pegged coins too (flagged pegged, or in the stablecoin group); default: left out")
     _add_features(backtest)
     backtest.add_argument("--out", required=True, help="output CSV path")
     backtest.set_defaults(run=_backtest)
@@ -377,6 +389,23 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", required=True, help="output CSV path")
     sweep.set_defaults(run=_sweep)
     return parser
+
+
+def _add_clustering(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--method", default="kmeans", choices=[m.value for m in ClusterMethod])
+    parser.add_argument("--k", type=_auto_or(int, "--k"), default=None, help="number of clusters or auto")
+    parser.add_argument("--eps", type=_auto_or(float, "--eps"), default=None, help="DBSCAN radius or auto")
+    parser.add_argument("--min-samples", type=int, default=3,
+                        help="DBSCAN/HDBSCAN core size (default 3); HDBSCAN's smallest cluster too, at least 1%% of "
+                               "the symbols above 300")
+    parser.add_argument("--linkage", default="ward", choices=[m.value for m in Linkage])
+    parser.add_argument("--distance", default="features", choices=[m.value for m in Distance])
+    parser.add_argument("--cut-distance", type=float, default=None,
+                        help="hierarchical: cut the tree at this merge distance instead of into k clusters")
+    parser.add_argument("--scaling", default=Scaling.ROBUST.value, choices=[m.value for m in Scaling])
+    _add_features(parser)
+    parser.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag],
+                        help="flagged groups to leave out")
 
 
 def _add_smoothness(parser: argparse.ArgumentParser) -> None:

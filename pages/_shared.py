@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Linkage
 from cluster_core.data import DataSource, MarketData
@@ -42,14 +43,47 @@ from pages._walks import backtest_result, peer_history, stability_result  # noqa
 def setup_page() -> Session:
     """Draw the shared sidebar, load the data it asks for, and return everything a page needs."""
     init_state()
+    lookup = st.sidebar.container()
     with st.sidebar:
         source = _data_widgets()
     data, messages = load_market_data(source)
+    with lookup:
+        _lookup_widget(data)
     with st.sidebar:
         features, universe = _analysis_widgets(data)
         prep, clustering, reduction = _cluster_widgets()
     sync_state()
+    if st.session_state.pop(_GO_TO_COIN, False):
+        _open_coin_page()
     return Session(data, tuple(messages), features, universe, prep, clustering, reduction)
+
+
+_GO_TO_COIN = "_go_to_coin"
+COIN_PAGE = "pages/coin.py"
+
+
+def _looked_up() -> None:
+    state = st.session_state
+    if state.get("coin.lookup"):
+        state["coin.symbol"] = state["coin.lookup"]
+        state[_GO_TO_COIN] = True
+    state["coin.lookup"] = None
+
+
+def _lookup_widget(data: MarketData) -> None:
+    st.selectbox("Look up a coin", sorted(data.symbols), index=None, key="coin.lookup", on_change=_looked_up,
+                 placeholder="Type a symbol, e.g. SOL",
+                 help="Opens the Coin page: its group now and month by month, what behaves like it and what "
+                      "moves with it. The map rings it.")
+
+
+def _open_coin_page() -> None:
+    """Go to the Coin page (the looked-up symbol is in the session and the URL)."""
+    try:
+        st.switch_page(COIN_PAGE)
+    except StreamlitAPIException:
+        # A page run on its own (AppTest) has no navigation: say where the coin is shown.
+        st.info(f"Open the Coin page for {st.session_state['coin.symbol']}.")
 
 
 def _data_widgets() -> DataSource:

@@ -146,6 +146,7 @@ PARAMS = (
     Param("act.keep_top", "keep", BacktestConfig.keep_top, lambda t: min(1.0, max(0.0, float(t)))),
     Param("act.months", "months", 12, _clamp_int(2, 240)),
     Param("peers.view", "peerview", PEER_VIEWS[0], lambda t: t if t in PEER_VIEWS else PEER_VIEWS[0]),
+    Param("coin.symbol", "symbol", "", lambda t: t.strip().upper()),
     Param("clusters.n_neighbors", "neighbors", 15, _clamp_int(2, 100)),
     Param("robust.lookbacks", "rlook", [30, 60, 90, 180], _list_of(int, SWEEP_LOOKBACKS), _join),
     Param("robust.ks", "rk", ["4", "6", "8", "10", "auto"], _list_of(str, SWEEP_KS), _join),

@@ -6,7 +6,17 @@ import streamlit as st
 
 from cluster_core.charts import plot_cluster_map, plot_tiers
 from cluster_core.interpretation import describe_tiers, tier_axis
-from pages._shared import METHOD_LABELS, REDUCTION_LABELS, cluster_result, download_csv, setup_page, show_messages
+from pages._format import show_table
+from pages._shared import (
+    COIN_PAGE,
+    METHOD_LABELS,
+    REDUCTION_LABELS,
+    cluster_result,
+    download_csv,
+    setup_page,
+    show_messages,
+    sync_state,
+)
 
 session = setup_page()
 result = cluster_result(session)
@@ -69,8 +79,9 @@ size_by = cols[0].selectbox("Marker size", list(SIZES), format_func=SIZES.get, k
 if tiers is not None:
     cols[1].number_input("Tiers of the continuum", 2, 5, key="map.tiers",
                          help="Quantile cuts along the continuum's main axis (equal counts per tier).")
+looked_up = st.session_state.get("coin.symbol") or None
 figure = plot_cluster_map(emb.coords, fit.labels, result.profile.names, result.view.features.X,
-                          confidence=fit.confidence, size_by=size_by, tiers=tiers)
+                          confidence=fit.confidence, size_by=size_by, tiers=tiers, highlight=looked_up)
 if emb.explained_variance is not None:
     figure.update_layout(xaxis_title=f"PC1 ({emb.explained_variance[0]:.0%})",
                          yaxis_title=f"PC2 ({emb.explained_variance[1]:.0%})")
@@ -81,13 +92,20 @@ table = result.table()
 picked = sorted({p.get("customdata") for p in (event.selection.points if event else []) if p.get("customdata")})
 if picked:
     st.subheader(f"Selected ({len(picked)})")
-    st.dataframe(table[table["symbol"].isin(picked)], hide_index=True, width="stretch", key="map.selected")
+    show_table(table[table["symbol"].isin(picked)], key="map.selected", hide_index=True)
+    if st.button(f"Open {picked[0]}'s coin page" if len(picked) == 1 else f"Open the coin page of {picked[0]}",
+                 key="map.open_coin", help="Its group month by month, what behaves like it and what moves with it."):
+        st.session_state["coin.symbol"] = picked[0]
+        sync_state()
+        st.switch_page(COIN_PAGE)
 else:
-    st.caption("Select points on the map (click, box or lasso) to see their rows here.")
+    st.caption("Select points on the map (click one; for a box or lasso pick the tool in the chart's toolbar) to see "
+               "their rows here. The sidebar's "
+               "look-up rings a coin on the map.")
 
 st.subheader("Clusters")
 summary = result.profile.table[["cluster", "name", "size", "reason", "members"]]
-st.dataframe(summary, hide_index=True, width="stretch", key="map.summary")
+show_table(summary, key="map.summary", hide_index=True)
 download_csv(table, "clusters.csv", "Download clusters CSV", key="map.download")
 
 if tiers is not None:

@@ -12,6 +12,7 @@ from cluster_core.charts._clusters import (
     plot_dendrogram,
     plot_profile_heatmap,
 )
+from cluster_core.charts._coin import plot_group_history, plot_rolling_beta
 from cluster_core.charts._data import plot_coverage, plot_feature_scatter, plot_prices
 from cluster_core.charts._diagnostics import plot_k_curve, plot_k_distance, plot_silhouette
 from cluster_core.charts._strategies import (
@@ -48,10 +49,12 @@ __all__ = [
     "plot_coverage",
     "plot_dendrogram",
     "plot_feature_scatter",
+    "plot_group_history",
     "plot_k_curve",
     "plot_k_distance",
     "plot_prices",
     "plot_profile_heatmap",
+    "plot_rolling_beta",
     "plot_silhouette",
     "plot_tiers",
     "plot_sweep_heatmap",

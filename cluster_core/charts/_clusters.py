@@ -39,6 +39,7 @@ def plot_cluster_map(
     confidence: pd.Series | None = None,
     size_by: str = "avg_daily_volume_usd",
     tiers: Tiers | None = None,
+    highlight: str | None = None,
 ) -> go.Figure:
     """2-D map: one trace per cluster (legend = names), marker size = log daily volume.
 
@@ -62,6 +63,8 @@ def plot_cluster_map(
     tiers : Tiers, optional
         Draw the continuum that ``tiers`` cuts one trace per tier, from light (tier 1) to
         dark, labelled as tiers of that cluster: cuts of a spread, not groups.
+    highlight : str, optional
+        A symbol looked up: ringed and labelled on top of its cluster (ignored when not on the map).
     """
     if size_by not in X.columns:
         raise ParameterError(f"`size_by` must be one of {', '.join(X.columns)}; got {size_by!r}.")
@@ -95,11 +98,18 @@ def plot_cluster_map(
                                  "colorscale": [[0, "white"], [1, "#222"]], "cmin": 0, "cmax": 1}},
             )
         )
+    if highlight is not None and highlight in coords.index:
+        fig.add_trace(trace(
+            x=[coords.loc[highlight, "x"]], y=[coords.loc[highlight, "y"]], mode="markers+text",
+            name=f"Looked up: {highlight}", text=[f"<b>{highlight}</b>"], textposition="top center",
+            textfont={"size": 14}, hovertext=[hover.loc[highlight]], hoverinfo="text", customdata=[highlight],
+            marker={"size": 24, "color": "rgba(0,0,0,0)", "symbol": "circle",
+                    "line": {"width": 3, "color": "#111"}}))
     fig.update_layout(
         title=title or None, height=620, legend={"title": "Clusters", "itemsizing": "constant"},
         xaxis={"title": None, "showticklabels": False, "zeroline": False},
         yaxis={"title": None, "showticklabels": False, "zeroline": False},
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10}, dragmode="lasso",
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10}, dragmode="zoom",
     )
     return fig
 
