@@ -32,7 +32,7 @@ from cluster_core.features import (
 )
 from cluster_core.pipeline import ClusterResult, UniverseConfig, run_clustering
 from cluster_core.reduction import Reduction, ReductionConfig
-from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
+from cluster_core.strategies import DEFAULT_MAX_WEIGHT, BacktestConfig, PickRule, Strategy, Weighting
 from cluster_core.sweep import AXES, SweepBase, SweepGrid, local_cluster, parse_axis, run_sweep
 from cluster_core.walkforward import run_backtest, run_stability
 
@@ -213,7 +213,7 @@ def _backtest(args: argparse.Namespace) -> str:
     config = BacktestConfig(strategy=args.strategy, cost_bps=args.cost_bps, per_cluster=args.per_cluster,
                             min_holdings=args.min_holdings, keep_top=args.keep_top, smoothness=args.smoothness,
                             top_n=args.top_n, rule=args.rule, weighting=args.weighting,
-                            include_pegged=args.include_pegged)
+                            include_pegged=args.include_pegged, max_weight=args.max_weight)
 
     def progress(done: int, total: int, month: str, status: str) -> None:
         print(f"\r{done}/{total} {month}: {status}   ", end="", file=sys.stderr, flush=True)
@@ -337,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--top-n", type=int, default=1, help="rotation: symbols held from the top cluster")
     backtest.add_argument("--rule", default="sharpe", choices=[r.value for r in PickRule])
     backtest.add_argument("--weighting", default="equal", choices=[w.value for w in Weighting])
+    backtest.add_argument("--max-weight", type=float, default=DEFAULT_MAX_WEIGHT,
+                          help="diversified: no holding above this weight (default 0.25; fewer picks than 1/max "
+                               "leave the rest in cash)")
     backtest.add_argument("--include-pegged", action="store_true",
                         help="hold pegged coins too (flagged pegged, or in the stablecoin group); default: left out")
     _add_features(backtest)

@@ -108,14 +108,25 @@ class Month:
         return int(self.labels[self.labels >= 0].nunique())
 
     def groups(self) -> pd.DataFrame:
-        """Tabulate the groups: ``cluster``, ``name``, ``status``, ``previous_name``, ``size``, ``members``."""
+        """Tabulate the published groups, one row each, with the own fit's name for their members.
+
+        Columns ``cluster``, ``name``, ``status``, ``previous_name``, ``own_fit_name``,
+        ``size``, ``members``. ``own_fit_name`` is the name the month's own fit gives most of the group's members
+        (what the Cluster map shows for a window ending at this month end): published names
+        are kept from month to month while still true, so they can differ from it.
+        """
+        own = self.own.fit.labels
+        fresh = profile_clusters(self.own.X.loc[own.index], own).names
         rows = []
         for c in sorted(int(c) for c in self.labels.unique()):
             members = sorted(self.labels.index[self.labels == c])
+            mates = own.reindex(members).dropna()
             rows.append({"cluster": c, "name": self.names.get(c, ""), "status": self.status.get(c, ""),
-                         "previous_name": self.previous_names.get(c, np.nan), "size": len(members),
-                         "members": ", ".join(members)})
-        return pd.DataFrame(rows, columns=["cluster", "name", "status", "previous_name", "size", "members"])
+                         "previous_name": self.previous_names.get(c, np.nan),
+                         "own_fit_name": fresh.get(int(mates.mode().iloc[0]), "") if len(mates) else "",
+                         "size": len(members), "members": ", ".join(members)})
+        return pd.DataFrame(rows, columns=["cluster", "name", "status", "previous_name", "own_fit_name", "size",
+                                           "members"])
 
 
 def walk(fits: Sequence[MonthFit], smoothness: float, *, with_names: bool = True) -> list[Month]:

@@ -37,6 +37,7 @@ from cluster_core.pipeline import (
 )
 from cluster_core.reduction import Embedding, ReductionConfig
 
+AUTO_K_SEEN = "_auto_k_seen"  # the last automatic k a page fitted: where k starts when automatic is switched off
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "yahoo"
 _LAST_GOOD = "_last_good_data"
 
@@ -52,6 +53,7 @@ class Session:
     prep: PrepConfig
     clustering: ClusterConfig
     reduction: ReductionConfig
+    k_slot: object = None  # the sidebar's place for the automatic k (a st.empty), when automatic k is on
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the bundled dataset...")
@@ -201,8 +203,23 @@ def cluster_result(session: Session) -> ClusterResult:
         prepared = _cached_prepared(*key, _view=view)
         fitted = _cached_clustering(*key, session.clustering, _data=session.data, _view=view, _prepared=prepared)
         embedding = _cached_embedding(*key, session.reduction, _prepared=prepared)
+        _show_automatic_k(session, fitted)
         return assemble(view, prepared, fitted, embedding, int(st.session_state.get("map.tiers", 3)))
     except ClusterCoreError as exc:
         st.error(str(exc))
         st.stop()
         raise
+
+
+def _show_automatic_k(session: Session, fitted: Clustering) -> None:
+    """Fill the sidebar's k box with the automatic choice of this window's fit."""
+    if session.k_slot is None or session.clustering.n_clusters is not None:
+        return
+    k = fitted.n_clusters
+    st.session_state[AUTO_K_SEEN] = k
+    if k >= 2:
+        session.k_slot.number_input("k (clusters)", min_value=1, max_value=10_000, value=k, disabled=True,
+                                    key="clusters.k_automatic",
+                                    help="The automatic choice for this window; switch automatic k off to set it.")
+    else:
+        session.k_slot.caption("k (clusters): automatic found no clear groups in this window (1 group).")

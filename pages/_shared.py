@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Linkage
+from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, Linkage
 from cluster_core.data import DataSource, MarketData
 from cluster_core.export import to_csv_bytes
 from cluster_core.features import Feature, FeatureConfig, Flag, MarketMode, PrepConfig, Scaling, resolve_features
@@ -20,6 +20,7 @@ from cluster_core.pipeline import UniverseConfig
 from cluster_core.reduction import Reduction, ReductionConfig
 from pages._actions import action_widgets  # noqa: F401  (re-exported for the pages)
 from pages._results import (  # noqa: F401  (re-exported for the pages)
+    AUTO_K_SEEN,
     Session,
     cluster_result,
     feature_view,
@@ -31,6 +32,7 @@ from pages._state import (  # noqa: F401  (labels are re-exported for the pages)
     FLAG_LABELS,
     METHOD_LABELS,
     MODE_LABELS,
+    PARAMS,
     PEER_VIEWS,
     PRESET_LABELS,
     REDUCTION_LABELS,
@@ -51,11 +53,11 @@ def setup_page() -> Session:
         _lookup_widget(data)
     with st.sidebar:
         features, universe = _analysis_widgets(data)
-        prep, clustering, reduction = _cluster_widgets()
+        prep, clustering, reduction, k_slot = _cluster_widgets()
     sync_state()
     if st.session_state.pop(_GO_TO_COIN, False):
         _open_coin_page()
-    return Session(data, tuple(messages), features, universe, prep, clustering, reduction)
+    return Session(data, tuple(messages), features, universe, prep, clustering, reduction, k_slot)
 
 
 _GO_TO_COIN = "_go_to_coin"
@@ -151,15 +153,22 @@ def _preset_changed() -> None:
         state["clusters.features"] = list(resolve_features(state["clusters.preset"]))
 
 
-def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
+def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig, object]:
     st.header("Clustering")
     method = st.selectbox("Algorithm", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="clusters.method")
     by_height = method == ClusterMethod.HIERARCHICAL.value and st.session_state["clusters.cut_by_height"]
+    k_slot = None
     if method in (ClusterMethod.KMEANS.value, ClusterMethod.HIERARCHICAL.value) and not by_height:
-        auto_k = st.toggle("Automatic k", key="clusters.auto_k",
+        auto_k = st.toggle("Automatic k", key="clusters.auto_k", on_change=_auto_k_switched,
                            help="K-Means: groups only where the data have separate modes (a spread is one group, "
-                                "cut into tiers on the map); hierarchical: the tree's cut with the best silhouette.")
-        st.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k", disabled=auto_k)
+                                "cut into tiers on the map); hierarchical: the tree's cut with the best silhouette. "
+                                "Switched off, k starts from the automatic choice.")
+        if auto_k:
+            k_slot = st.empty()  # the automatic choice, once the page has fitted (pages._results.cluster_result)
+            k_slot.caption("k (clusters): chosen automatically at each fit (at every month end on the "
+                           "month-by-month pages).")
+        else:
+            st.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k")
     if method == ClusterMethod.HIERARCHICAL.value:
         st.toggle("Cut the tree at a height instead of into k clusters", key="clusters.cut_by_height")
         if st.session_state["clusters.cut_by_height"]:
@@ -216,7 +225,14 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig]:
     )
     reduction_cfg = ReductionConfig(Reduction(reduction), int(state["clusters.perplexity"]),
                                     int(state["clusters.n_neighbors"]))
-    return prep, clustering, reduction_cfg
+    return prep, clustering, reduction_cfg, k_slot
+
+
+def _auto_k_switched() -> None:
+    """Automatic k switched off: k starts from the automatic choice the pages last showed."""
+    state = st.session_state
+    if not state["clusters.auto_k"] and state.get(AUTO_K_SEEN, 0) >= 2:
+        state["clusters.k"] = int(state[AUTO_K_SEEN])
 
 
 def _as_of_widget(data: MarketData, lookback: int) -> pd.Timestamp | None:
@@ -246,10 +262,53 @@ def _upload_widget() -> None:
         st.caption(f"Using the earlier upload **{kept[0]}**.")
 
 
+def algorithm_caption(requested: ClusterConfig, fit: Clustering) -> str:
+    """Name the algorithm with the parameters it has: k only where k is one, eps for DBSCAN, sizes for HDBSCAN."""
+    config, n = fit.config, fit.n_clusters
+    found = f"{n} cluster{'s' if n != 1 else ''}" + (f" + {fit.n_noise} noise" if fit.n_noise else "")
+    if config.method is ClusterMethod.DBSCAN:
+        how = "automatic" if requested.eps is None else "set"
+        return f"DBSCAN, eps = {config.eps:.3g} ({how}), min_samples = {config.min_samples}: {found}"
+    if config.method is ClusterMethod.HDBSCAN:
+        return f"HDBSCAN, min_samples = {config.min_samples} (also the smallest cluster): {found}"
+    name = METHOD_LABELS[config.method.value]
+    if config.method is ClusterMethod.HIERARCHICAL:
+        name += f" ({config.linkage.value} linkage, {config.distance.value} distance)"
+        if requested.cut_distance is not None:
+            return f"{name}, tree cut at height {requested.cut_distance:g}: {found}"
+    if requested.n_clusters is None:
+        return f"{name}, automatic k: " + (found if fit.has_groups else "no clear groups (1 cluster)")
+    return f"{name}, k = {requested.n_clusters}: {found}"
+
+
 def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:
     """Render ``(level, text)`` pairs as Streamlit alerts."""
     for level, text in messages:
         {"error": st.error, "warning": st.warning}.get(level, st.info)(text)
+
+
+SIDEBAR_PREFIXES = ("data.", "sidebar.", "features.", "clusters.")
+PICK_KEYS = ("act.per_cluster", "act.min_holdings", "act.rule", "act.weighting", "act.max_weight",
+             "act.include_noise", "act.include_pegged", "map.tiers")
+BACKTEST_KEYS = (*PICK_KEYS, "act.strategy", "act.cost_bps", "act.top_n", "act.keep_top", "act.smoothness")
+
+
+def settings_text(page_keys: tuple[str, ...] = ()) -> str:
+    """Every setting behind a page's result, as ``url-name=value`` pairs (the sidebar's and ``page_keys``)."""
+    state = st.session_state
+    parts = []
+    for param in PARAMS:
+        if param.key.startswith(SIDEBAR_PREFIXES) or param.key in page_keys:
+            if param.key == "data.tickers" and state.get("data.source") != DataSource.YAHOO.value:
+                continue
+            value = state.get(param.key, param.default)
+            parts.append(f"{param.url}={'' if value is None else param.dump(value)}")
+    return "; ".join(parts)
+
+
+def with_settings(table: pd.DataFrame, page_keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``table`` with a last ``settings`` column: what produced it (:func:`settings_text`), the same on every row."""
+    return table.assign(settings=settings_text(page_keys))
 
 
 def download_csv(table: pd.DataFrame, file_name: str, label: str, key: str) -> None:

@@ -16,7 +16,7 @@ from cluster_core.clustering import DEFAULT_SMOOTHNESS, MAX_SMOOTHNESS, ClusterM
 from cluster_core.data import DEFAULT_YAHOO_TICKERS, DataSource
 from cluster_core.features import DEFAULT_FEATURES, Feature, FeaturePreset, Flag, MarketMode, Scaling
 from cluster_core.reduction import Reduction
-from cluster_core.strategies import BacktestConfig, PickRule, Strategy, Weighting
+from cluster_core.strategies import DEFAULT_MAX_WEIGHT, BacktestConfig, PickRule, Strategy, Weighting
 from cluster_core.sweep import AXES, METRIC_INFO
 
 _STORE = "_persisted"
@@ -135,6 +135,7 @@ PARAMS = (
     Param("act.min_holdings", "minhold", 8, _clamp_int(1, 50)),
     Param("act.rule", "rule", PickRule.SHARPE.value, lambda t: PickRule(t).value),
     Param("act.weighting", "weighting", Weighting.EQUAL.value, lambda t: Weighting(t).value),
+    Param("act.max_weight", "maxw", DEFAULT_MAX_WEIGHT, lambda t: round(min(1.0, max(0.05, float(t))) * 20) / 20),
     Param("act.include_noise", "noise", False, _parse_bool, _dump_bool),
     Param("act.include_pegged", "pegged", False, _parse_bool, _dump_bool),
     Param("map.tiers", "tiers", 3, _clamp_int(2, 5)),

@@ -5,18 +5,41 @@ from __future__ import annotations
 import streamlit as st
 
 from cluster_core.charts import plot_equity, plot_turnover
-from pages._shared import action_widgets, backtest_result, download_csv, setup_page, show_messages
+from cluster_core.strategies import Strategy
+from pages._actions import WEIGHTING_LABELS
+from pages._format import show_table
+from pages._shared import (
+    BACKTEST_KEYS,
+    METHOD_LABELS,
+    action_widgets,
+    backtest_result,
+    download_csv,
+    setup_page,
+    show_messages,
+    with_settings,
+)
 
 session = setup_page()
 st.title("Backtest")
 config = action_widgets(backtest=True)
-st.caption("At every month end: features from bars up to that bar only, universe choices, re-clustering with the "
-           f"sidebar settings ({session.clustering.method.value}, smoothness {config.smoothness:g}), holdings "
-           f"chosen and held one month, {config.cost_bps:g} bps of turnover in costs. "
-           f"Lookback {session.features.lookback_days} days. A month whose market is one continuum is picked "
-           f"from per tier ({config.tiers}, as on the map). Pegged coins "
-           f"{'included' if config.include_pegged else 'left out'}. One setting can look good by luck: the "
-           "Robustness page runs this walk-forward over a grid of settings and shows where this one ranks.")
+if config.strategy is Strategy.DIVERSIFIED:
+    holding = (f"{config.per_cluster} per group (at least {config.min_holdings} holdings), picked by "
+               f"{config.rule.value}, "
+               f"{WEIGHTING_LABELS[config.weighting.value].lower()} weights capped at {config.max_weight:.0%}, "
+               f"kept while in the top {config.keep_top:.0%} of their group")
+else:
+    holding = (f"the {config.top_n} best-momentum symbol(s) of the best-momentum group, equal weights (the maximum "
+               "weight does not apply)")
+st.caption(f"At every month end: features from bars up to that bar only ({session.features.lookback_days}-day "
+           f"lookback), universe choices, re-clustering with the sidebar's {METHOD_LABELS[session.clustering.method]} "
+           f"(smoothness {config.smoothness:g}); holdings: {holding}; held one month, {config.cost_bps:g} bps of "
+           f"turnover in costs. A month whose market is one continuum is picked from per tier ({config.tiers}, as on "
+           f"the map). Pegged coins {'included' if config.include_pegged else 'left out'}. One setting can look good "
+           "by luck: the Robustness page runs this walk-forward over a grid of settings and shows where this one "
+           "ranks.")
+if config.strategy is Strategy.ROTATION and config.top_n == 1:
+    st.warning("A one-symbol rotation is a bet on one coin a month: its result is that coin's luck more than the "
+               "clusters'. Hold more symbols, or read the Robustness page's spread over settings.")
 show_messages(session.messages)
 result = backtest_result(session, config)
 for note in result.notes:
@@ -36,14 +59,13 @@ cols[4].metric("Cost drag / year", f"{strategy['cost_drag']:.2%}",
                help="What trading costs took: the mean monthly cost times 12.")
 
 st.plotly_chart(plot_equity(result.curves), width="stretch", key="backtest.equity")
-st.dataframe(metrics, width="stretch", key="backtest.metrics", column_config={
-    name: st.column_config.NumberColumn(name, format="percent")
-    for name in ("CAGR", "volatility", "max_drawdown", "hit_rate", "avg_turnover", "cost_drag")
-})
+show_table(metrics, key="backtest.metrics")
 st.subheader("Turnover and costs per month")
 st.plotly_chart(plot_turnover(result.rows), width="stretch", key="backtest.turnover")
 st.subheader("Rebalances")
-st.dataframe(result.rows, hide_index=True, width="stretch", key="backtest.rows")
-download_csv(result.csv_table(), "backtest.csv", "Download backtest CSV", key="backtest.download")
+show_table(result.rows, key="backtest.rows", hide_index=True)
+download_csv(with_settings(result.csv_table(), BACKTEST_KEYS), "backtest.csv", "Download backtest CSV",
+             key="backtest.download")
 st.caption("period_return is over the holding period that starts at date, after costs; a symbol that stops "
-           "trading exits at its last close (delisted coins stay in the history: no survivorship bias).")
+           "trading exits at its last close (delisted coins stay in the history: no survivorship bias). The CSV's "
+           "settings column records every setting behind it.")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from cluster_core.charts import plot_cluster_map, plot_tiers
-from cluster_core.interpretation import describe_tiers, tier_axis
+from cluster_core.interpretation import CONFIDENCE_MEANS, STABILITY_MEANS, TENTATIVE_MEANS, describe_tiers, tier_axis
 from pages._format import show_table
 from pages._shared import (
     COIN_PAGE,
-    METHOD_LABELS,
     REDUCTION_LABELS,
+    algorithm_caption,
     cluster_result,
     download_csv,
     setup_page,
@@ -23,14 +23,8 @@ result = cluster_result(session)
 fit, emb = result.clustering, result.embedding
 
 st.title("Cluster map")
-how = METHOD_LABELS[fit.config.method.value]
-setting = f"k = {fit.n_clusters}" if fit.config.n_clusters else ""
-if not fit.has_groups:
-    setting = "(no clear groups)"
-if fit.config.eps is not None and fit.config.method.value == "dbscan":
-    setting = f"eps = {fit.config.eps:.3g}, min_samples = {fit.config.min_samples}"
 st.caption(
-    f"{how} {setting} on {len(result.prepared.Z.columns)} scaled features · "
+    f"{algorithm_caption(session.clustering, fit)} on {len(result.prepared.Z.columns)} scaled features · "
     f"{REDUCTION_LABELS[emb.config.method.value]} map · window {result.view.features.window_start:%Y-%m-%d} → "
     f"{result.view.features.window_end:%Y-%m-%d} · {session.data.source}"
 )
@@ -50,20 +44,18 @@ quality = fit.quality
 cols = st.columns(6)
 cols[0].metric("Clusters", fit.n_clusters)
 cols[1].metric("Noise", fit.n_noise)
-cols[5].metric("Confidence", f"{fit.confidence.mean():.0%}",
-               help="Mean over symbols of the agreement of their cluster-mates over 20 refits on 80 % of the "
-                    "symbols that redo every automatic choice (k included): 1 = found again whole every time. "
-                    "Faint, outlined markers are boundary symbols (< 60 %).")
+cols[5].metric("Mean confidence", f"{fit.confidence.mean():.0%}",
+               help=f"The mean over symbols of their confidence: {CONFIDENCE_MEANS}. Faint, outlined markers are "
+                    "boundary symbols.")
 cols[2].metric("Silhouette", _score(quality["silhouette"], 2), help="-1..1, higher = tighter, better separated groups.")
 cols[3].metric("Calinski-Harabasz", _score(quality["calinski_harabasz"], 0), help="Higher = better separated.")
 cols[4].metric("Davies-Bouldin", _score(quality["davies_bouldin"], 2), help="Lower = better separated.")
 
 for note in no_groups:
     st.warning(note)
-tentative = result.profile.table.query("cluster >= 0 and confidence < 0.5")
-for _, row in tentative.iterrows():
-    st.warning(f"**{row['name']}** is tentative: its members stay with it in only {row['confidence']:.0%} of "
-               "resampled refits (faint markers); read it as the edge of its neighbours rather than a group.")
+for _, row in result.profile.table.query("tentative").iterrows():
+    st.warning(f"**{row['name']}** is tentative: its stability is {row['stability']:.0%} ({STABILITY_MEANS}; "
+               f"{TENTATIVE_MEANS}). Read it as the edge of its neighbours rather than a group.")
 SIZES = {"avg_daily_volume_usd": "daily volume (log)", "momentum_30d": "30-day momentum (rank)",
          "annualized_return": "window return (rank)", "sharpe": "Sharpe (rank)", "max_drawdown": "max drawdown (rank)"}
 tiers = result.tiers
@@ -104,7 +96,7 @@ else:
                "look-up rings a coin on the map.")
 
 st.subheader("Clusters")
-summary = result.profile.table[["cluster", "name", "size", "reason", "members"]]
+summary = result.profile.table[["cluster", "name", "size", "stability", "reason", "members"]]
 show_table(summary, key="map.summary", hide_index=True)
 download_csv(table, "clusters.csv", "Download clusters CSV", key="map.download")
 
@@ -112,7 +104,7 @@ if tiers is not None:
     st.subheader(f"Tiers of {bulk}: cuts of a spread, not groups")
     described = describe_tiers(tiers, result.view.features.X)
     st.plotly_chart(plot_tiers(tiers, result.view.features.X, tier_axis(tiers)), width="stretch", key="map.tiers_chart")
-    st.dataframe(described, hide_index=True, width="stretch", key="map.tiers_table", column_config={
+    show_table(described, key="map.tiers_table", hide_index=True, column_config={
         **{c: st.column_config.NumberColumn(c, format="percent")
            for c in ("volatility_from", "volatility_to", "median_volatility")},
         "median_volume_usd": st.column_config.NumberColumn("median volume (USD/day)", format="%,.0f"),

@@ -7,6 +7,7 @@ import streamlit as st
 from cluster_core.charts import plot_coverage, plot_prices
 from cluster_core.data import SAMPLE_CREDIT, load_sectors, summary_table
 from cluster_core.errors import ClusterCoreError
+from pages._format import show_table
 from pages._shared import download_csv, setup_page, show_messages
 
 session = setup_page()
@@ -50,13 +51,11 @@ with tab_cov:
         "Share of bars with a price, per month. Blank cells: not listed, halted or delisted. Gaps are never filled."
     )
 with tab_table:
-    st.dataframe(
+    show_table(
         coverage,
         hide_index=True,
-        width="stretch",
         column_config={
             "coverage": st.column_config.ProgressColumn("coverage", format="percent", min_value=0, max_value=1),
-            "avg_daily_volume_usd": st.column_config.NumberColumn("avg daily volume (USD)", format="compact"),
             "last_close": st.column_config.NumberColumn("last close (USD)", format="%.6g"),
         },
         key="data.summary",

@@ -17,6 +17,7 @@ from cluster_core.charts import (
 )
 from cluster_core.clustering import ClusterConfig, ClusterMethod, fit_clusters
 from cluster_core.pipeline import window_returns
+from pages._format import show_table
 from pages._shared import cluster_result, download_csv, setup_page, show_messages
 
 session = setup_page()
@@ -45,7 +46,7 @@ st.plotly_chart(plot_dendrogram(tree, symbols, fit.labels, result.profile.names,
 if len(symbols) > DENDROGRAM_MAX_LEAVES:
     branches = dendrogram_branches(tree, symbols, fit.labels, result.profile.names)
     st.subheader("Branches and their members")
-    st.dataframe(branches, hide_index=True, width="stretch", key="dendrogram.branches",
+    show_table(branches, key="dendrogram.branches", hide_index=True,
                  column_config={"share": st.column_config.NumberColumn("share of main cluster", format="percent")})
     download_csv(branches, "dendrogram_branches.csv", "Download branches CSV", key="dendrogram.download")
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cluster_core.charts import plot_k_curve, plot_k_distance, plot_silhouette
 from cluster_core.clustering import diagnostic_curves
+from pages._format import show_table
 from pages._shared import cluster_result, setup_page, show_messages
 
 session = setup_page()
@@ -41,7 +42,7 @@ if fit.structure is not None:
     st.caption(f"Each split made, with its evidence: the dip test's p-value (a split of 100+ symbols needs < 0.001) "
                f"and how far apart the two sides' medians are, in pooled robust deviations. The strongest evidence "
                f"anywhere in the whole set: p = {fit.structure.root_p:.3g}. Method: docs/automatic-k.md.")
-    st.dataframe(fit.structure.splits_table(), hide_index=True, width="stretch", key="diagnostics.splits")
+    show_table(fit.structure.splits_table(), key="diagnostics.splits", hide_index=True)
 
 st.subheader("Silhouette per symbol")
 st.plotly_chart(plot_silhouette(fit.silhouette_samples, fit.labels, result.profile.names), width="stretch",

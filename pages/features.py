@@ -8,6 +8,7 @@ import streamlit as st
 from cluster_core.charts import plot_feature_scatter
 from cluster_core.data import load_sectors, sectors_for
 from cluster_core.features import FEATURE_INFO, VOLUME_LIKE, Feature, describe_preparation
+from pages._format import show_table
 from pages._shared import (
     FLAG_LABELS,
     MODE_LABELS,
@@ -17,8 +18,6 @@ from pages._shared import (
     setup_page,
     show_messages,
 )
-
-PERCENT = {"annualized_return", "annualized_vol", "var_95", "cvar_95", "momentum_30d", "max_drawdown", "downside_vol"}
 
 session = setup_page()
 view = feature_view(session)
@@ -44,12 +43,7 @@ tab_table, tab_persist, tab_weights, tab_scatter, tab_checks, tab_defs = st.tabs
     ["Table", "Persistence", "Weights", "Scatter", "Universe checks", "Definitions"]
 )
 with tab_table:
-    config = {
-        name: st.column_config.NumberColumn(name, format="percent" if name in PERCENT else "%.3g")
-        for name in fs.X.columns
-    }
-    config["avg_daily_volume_usd"] = st.column_config.NumberColumn("avg_daily_volume_usd", format="compact")
-    st.dataframe(fs.X, column_config=config, width="stretch", height=520, key="features.table")
+    show_table(fs.X, key="features.table", height=520)
     download_csv(fs.X.reset_index(), "features.csv", "Download features CSV", key="features.download")
 
 with tab_persist:
@@ -61,7 +55,7 @@ with tab_persist:
     )
     persisted = persistence(session)
     if persisted is not None:
-        st.dataframe(persisted.table, hide_index=True, width="stretch", key="features.persistence",
+        show_table(persisted.table, key="features.persistence", hide_index=True,
                      column_config={"median_spearman": st.column_config.ProgressColumn(
                          "median_spearman", min_value=-1, max_value=1, format="%.2f")})
         st.caption(f"{len(persisted.window_ends)} windows ending {persisted.window_ends[0]:%Y-%m-%d} → "
@@ -77,7 +71,7 @@ with tab_weights:
         "correlation together. Scaling: " + session.prep.scaling.value + "."
     )
     preparation = describe_preparation(session.prep)
-    st.dataframe(preparation, hide_index=True, width="stretch", key="features.weights",
+    show_table(preparation, key="features.weights", hide_index=True,
                  column_config={"weight": st.column_config.ProgressColumn("weight", min_value=0, max_value=1,
                                                                           format="%.2f")})
     download_csv(preparation, "feature_weights.csv", "Download weights CSV", key="features.download_weights")
@@ -110,9 +104,9 @@ with tab_checks:
     if flags.empty:
         st.success("No symbol flagged in this window.")
     else:
-        st.dataframe(flags, hide_index=True, width="stretch", key="features.flags")
+        show_table(flags, key="features.flags", hide_index=True)
     st.subheader(f"Left out ({len(fs.dropped)})")
-    st.dataframe(fs.dropped, hide_index=True, width="stretch", key="features.dropped")
+    show_table(fs.dropped, key="features.dropped", hide_index=True)
     download_csv(fs.dropped, "left_out.csv", "Download left-out symbols CSV", key="features.download_dropped")
 
 with tab_defs:
@@ -120,7 +114,7 @@ with tab_defs:
         [(f.value, formula, unit) for f, (formula, unit) in FEATURE_INFO.items()],
         columns=["feature", "definition", "unit"],
     )
-    st.dataframe(definitions, hide_index=True, width="stretch", key="features.definitions")
+    show_table(definitions, key="features.definitions", hide_index=True)
     st.caption(
         "r = simple returns of the window's bars (the first one from the bar before the window); "
         "a missing bar gives a missing return, never a zero one. P = bars per year (8,760 hourly, 365 daily)."

@@ -7,6 +7,7 @@ import streamlit as st
 from cluster_core.charts import plot_laggards, plot_peer_history
 from cluster_core.interpretation import pegged_members, tiered_groups
 from cluster_core.strategies import peer_laggards
+from pages._format import show_table
 from pages._shared import (
     PEER_VIEWS,
     action_widgets,
@@ -23,7 +24,7 @@ st.title("Peer laggards")
 view = st.segmented_control("View", list(PEER_VIEWS), key="peers.view",
                             help="Month by month: the laggards of every month end's groups, and how they did the "
                                  "month after (the walk-forward; the groups smoothed as on the Stability page).")
-config = action_widgets(peers=True, walk=view == PEER_VIEWS[1])
+config = action_widgets(peers=True, walk=True)  # the smoothness moves the month-by-month record on both views
 threshold = float(st.session_state["act.peer_z"])
 st.caption(f"A leader's 30-day momentum is more than {threshold:g} standard deviations above its cluster's mean; "
            "its lagging peers are the members below the cluster median. Same behaviour, different recent move.")
@@ -49,11 +50,17 @@ if view == PEER_VIEWS[1]:
     st.plotly_chart(plot_peer_history(history.table), width="stretch", key="peers.history_chart")
     st.caption("Decisions use the bars up to each month end only; the returns are those of the month that followed "
                "(the last month runs to the last bar). Catching up would show as laggards beating their group.")
-    st.dataframe(history.table, hide_index=True, width="stretch", key="peers.history", column_config=percent)
+    show_table(history.table, key="peers.history", hide_index=True, column_config=percent)
     download_csv(history.table, "peer_history.csv", "Download peer history CSV", key="peers.download_history")
     st.stop()
 
 result = cluster_result(session)
+record = peer_history(session, config.smoothness, threshold, config.include_pegged).summary
+if record["laggards"]:
+    st.warning(f"**A screen, not a trade list.** On these settings, over {int(record['months'])} month ends, "
+               f"laggards beat their group the month after in {record['peer_beat_group']:.0%} of cases (median "
+               f"{record['median_peer_vs_group']:+.1%} against the group; {int(record['laggards']):,} laggards). "
+               "The 'Month by month' view has the record.")
 left_out = () if config.include_pegged else pegged_members(result.clustering.labels, result.profile.names,
                                                            result.view.pegged)
 labels, names = tiered_groups(result.clustering.labels, result.profile.names, result.tiers)
@@ -64,5 +71,5 @@ if table.empty:
     st.info("No symbol surges that far above its peers in this window. Lower the z-score threshold.")
 else:
     st.plotly_chart(plot_laggards(table), width="stretch", key="peers.chart")
-    st.dataframe(table, hide_index=True, width="stretch", key="peers.table", column_config=percent)
+    show_table(table, key="peers.table", hide_index=True, column_config=percent)
     download_csv(table, "peer_laggards.csv", "Download laggards CSV", key="peers.download")

@@ -7,6 +7,7 @@ import streamlit as st
 from cluster_core.charts import plot_sweep_heatmap, plot_sweep_spread
 from cluster_core.errors import ClusterCoreError
 from cluster_core.sweep import AXES, AXIS_LABELS, METRIC_INFO, sweep_pivot
+from pages._format import show_table
 from pages._shared import action_widgets, download_csv, setup_page, show_messages, sync_state
 from pages._state import SWEEP_OTHERS
 from pages._sweeps import current_setting, default_scheduler, find_sweep, grid_widgets, run_with_progress
@@ -108,7 +109,7 @@ st.plotly_chart(plot_sweep_spread(ran, metric, st.session_state["robust.by"],
                                   ran.index.get_loc(position[0]) if position and position[0] in ran.index else None),
                 width="stretch", key="robust.spread")
 st.subheader("Every setting")
-st.dataframe(table, hide_index=True, width="stretch", key="robust.table", column_config={
+show_table(table, key="robust.table", hide_index=True, column_config={
     name: st.column_config.NumberColumn(name, format="percent")
     for name in ("cagr", "max_drawdown", "volatility", "turnover", "cost_drag", "btc_cagr", "equal_weight_cagr",
                  "excess_vs_btc")

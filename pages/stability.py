@@ -8,6 +8,7 @@ from cluster_core.charts import plot_ari_over_time, plot_migrations, plot_sector
 from cluster_core.data import load_sectors, read_sector_map
 from cluster_core.errors import ClusterCoreError
 from cluster_core.strategies import compare_with_sectors
+from pages._format import show_table
 from pages._shared import (
     action_widgets,
     cluster_result,
@@ -19,7 +20,7 @@ from pages._shared import (
 
 session = setup_page()
 
-st.title("Cluster stability")
+st.title("Cluster stability over time")
 config = action_widgets(walk=True)
 months = st.number_input("Months shown", 2, 240, key="act.months",
                          help="The last N month ends; the smoothing's history always starts at the first one.")
@@ -45,7 +46,7 @@ if now.carried:
             "(new symbols placed in the nearest one). Set smoothness to 0 to see the month on its own.")
 st.plotly_chart(plot_ari_over_time(table), width="stretch", key="stability.ari")
 with st.expander("Month by month"):
-    st.dataframe(table, hide_index=True, width="stretch", key="stability.table")
+    show_table(table, key="stability.table", hide_index=True)
 
 st.subheader("What stability costs")
 left, right = st.columns([3, 2])
@@ -59,13 +60,14 @@ right.caption("Each point re-publishes the same monthly fits with another smooth
               "Up = steadier groups; left = groups that fit this month's behaviour less well.")
 download_csv(result.tradeoff, "smoothness_tradeoff.csv", "Download trade-off CSV", key="stability.download_tradeoff")
 
-st.subheader(f"Groups at {now.date:%Y-%m-%d}")
-st.dataframe(now.groups(), hide_index=True, width="stretch", key="stability.groups")
+st.subheader(f"Published groups at {now.date:%Y-%m-%d} (smoothed; names kept while still true)")
+st.caption("The Cluster map shows one window's own fit with fresh names; own_fit_name is the name that fit gives "
+           "these members at this month end, so the two pages can be read side by side.")
+show_table(now.groups(), key="stability.groups", hide_index=True)
 named = table[(table["new_groups"] != "") | (table["renamed_groups"] != "")]
 if len(named):
     with st.expander(f"Name changes ({len(named)} month(s))"):
-        st.dataframe(named[["date", "k", "new_groups", "renamed_groups"]], hide_index=True, width="stretch",
-                     key="stability.names")
+        show_table(named[["date", "k", "new_groups", "renamed_groups"]], key="stability.names", hide_index=True)
 if len(result.months) >= 2:
     before = result.months[-2]
     st.subheader(f"Migrations {before.date:%Y-%m} → {now.date:%Y-%m}")
@@ -101,6 +103,6 @@ else:
     cols[1].metric("Adjusted mutual information", f"{comparison['ami']:.2f}")
     st.plotly_chart(plot_sector_crosstab(comparison["crosstab"]), width="stretch", key="stability.sectors")
     st.markdown("**Behaving unlike their sector** (not in the cluster most of their sector is in):")
-    st.dataframe(comparison["departures"], hide_index=True, width="stretch", key="stability.departures")
+    show_table(comparison["departures"], key="stability.departures", hide_index=True)
     download_csv(comparison["departures"], "sector_departures.csv", "Download departures CSV",
                  key="stability.download_departures")

@@ -24,6 +24,7 @@ from cluster_core.charts._strategies import (
     plot_sector_crosstab,
     plot_tradeoff,
     plot_turnover,
+    plot_weights,
 )
 from cluster_core.charts._style import PALETTE, cluster_colour
 from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
@@ -61,4 +62,5 @@ __all__ = [
     "plot_sweep_spread",
     "plot_tradeoff",
     "plot_turnover",
+    "plot_weights",
 ]

@@ -10,6 +10,7 @@ from scipy.cluster import hierarchy
 from cluster_core.charts._style import LINK_COLOUR, cluster_colour, tier_colour
 from cluster_core.clustering import Tiers
 from cluster_core.errors import ParameterError
+from cluster_core.interpretation import BOUNDARY  # confidence below this: a boundary symbol, outlined
 
 __all__ = [
     "BRANCH_COLUMNS",
@@ -23,7 +24,6 @@ __all__ = [
 
 HOVER_FEATURES = ("annualized_vol", "btc_corr", "beta_btc", "avg_daily_volume_usd", "annualized_return",
                   "momentum_30d", "max_drawdown")
-BOUNDARY = 0.6  # confidence below this: a boundary symbol, drawn with a dark outline
 
 
 WEBGL_ABOVE = 1000  # symbols on the map above which it is drawn with WebGL (Scattergl)

@@ -16,6 +16,7 @@ __all__ = [
     "plot_sector_crosstab",
     "plot_tradeoff",
     "plot_turnover",
+    "plot_weights",
 ]
 
 
@@ -162,4 +163,31 @@ def plot_peer_history(table: pd.DataFrame) -> go.Figure:
                              hovertemplate="%{x|%Y-%m}: leaders %{y:+.1%} vs group<extra></extra>"))
     fig.update_layout(height=360, yaxis={"title": "next-month return minus the group's", "tickformat": ".0%"},
                       legend={"orientation": "h", "y": -0.2}, margin={"l": 60, "r": 20, "t": 20, "b": 40})
+    return fig
+
+
+def plot_weights(picks: pd.DataFrame, max_weight: float | None = None) -> go.Figure:
+    """Plot the portfolio's weights, largest first, coloured by the group each pick came from.
+
+    ``picks`` is :func:`cluster_core.strategies.diversified_picks`'s table; a dashed line
+    marks ``max_weight``, and the cash left when the picks are too few for it is a grey bar.
+    """
+    shown = picks.sort_values("weight", ascending=False, kind="stable")
+    fig = go.Figure()
+    for (cluster, name), rows in shown.groupby(["cluster", "cluster_name"], sort=False):
+        fig.add_trace(go.Bar(x=rows["symbol"], y=rows["weight"], name=str(name),
+                             marker_color=cluster_colour(int(cluster)),
+                             hovertemplate="%{x}: %{y:.1%}<extra>" + str(name) + "</extra>"))
+    cash = 1.0 - float(picks["weight"].sum())
+    if cash > 1e-9:
+        fig.add_trace(go.Bar(x=["cash"], y=[cash], name="cash (too few picks for the maximum weight)",
+                             marker_color="#d1d5db", hovertemplate="cash: %{y:.1%}<extra></extra>"))
+    if max_weight is not None and max_weight < 1:
+        fig.add_hline(y=max_weight, line={"dash": "dash", "color": "#555"},
+                      annotation_text=f"maximum weight {max_weight:.0%}", annotation_position="top right")
+    fig.update_layout(height=320, yaxis={"title": "weight", "tickformat": ".0%", "rangemode": "tozero"},
+                      xaxis={"title": None, "categoryorder": "array",
+                             "categoryarray": [*shown["symbol"], *(["cash"] if cash > 1e-9 else [])]},
+                      legend={"orientation": "h", "y": -0.25}, margin={"l": 60, "r": 20, "t": 20, "b": 40},
+                      barmode="overlay")
     return fig

@@ -3,8 +3,20 @@
 from cluster_core.interpretation._profile import ClusterProfile, profile_clusters
 from cluster_core.interpretation._rules import MEMBER_SHARE, NAMING_RULES, NOISE_NAME, PEGGED_NAME, NamingRule, Traits
 from cluster_core.interpretation._tiers import TIER_COLUMNS, describe_tiers, pegged_members, tier_axis, tiered_groups
+from cluster_core.interpretation._words import (
+    BOUNDARY,
+    CONFIDENCE_MEANS,
+    STABILITY_MEANS,
+    TENTATIVE,
+    TENTATIVE_MEANS,
+)
 
 __all__ = [
+    "BOUNDARY",
+    "CONFIDENCE_MEANS",
+    "STABILITY_MEANS",
+    "TENTATIVE",
+    "TENTATIVE_MEANS",
     "MEMBER_SHARE",
     "NAMING_RULES",
     "NOISE_NAME",

@@ -20,6 +20,7 @@ from cluster_core.interpretation._rules import (
     Traits,
     _every,
 )
+from cluster_core.interpretation._words import BOUNDARY, TENTATIVE
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,8 +31,10 @@ class ClusterProfile:
     ----------
     table : DataFrame
         One row per cluster (noise last): ``cluster``, ``name``, ``size``, ``reason``,
-        ``members`` (most confident first), ``confidence`` (mean), ``boundary`` (members
-        below 0.6 confidence), then the mean of every feature in raw units.
+        ``members`` (most confident first), ``stability`` (the members' mean confidence),
+        ``tentative`` (stability below 0.5), ``core`` and ``boundary`` (members at or above,
+        and below, 0.6 confidence: disjoint, together the members), then the mean of every
+        feature in raw units (:mod:`cluster_core.interpretation._words`).
     zscores : DataFrame
         Index cluster name, columns features: (cluster mean - universe mean) / universe std
         (volume-like features in log10).
@@ -244,9 +247,6 @@ def _reasons(traits: dict[int, Traits], holds: dict[int, np.ndarray]) -> dict[in
             used[c] += 1
 
 
-BOUNDARY = 0.6
-
-
 def _table(
     X: pd.DataFrame, labels: pd.Series, clusters: list[int], names: dict[int, str], reasons: dict[int, str],
     confidence: pd.Series | None,
@@ -258,10 +258,12 @@ def _table(
     for c in clusters:
         members = sorted(labels.index[codes == c], key=lambda s: (-np.nan_to_num(score[s], nan=1.0), s))
         boundary = [s for s in members if score[s] < BOUNDARY]
+        stability = (float(np.nanmean([score[s] for s in members])) if any(not np.isnan(score[s]) for s in members)
+                     else np.nan)
         row = {"cluster": c, "name": names[c], "size": len(members), "reason": reasons[c],
-               "members": ", ".join(members), "confidence": float(np.nanmean([score[s] for s in members]))
-               if any(not np.isnan(score[s]) for s in members) else np.nan,
-               "boundary": ", ".join(boundary)}
+               "members": ", ".join(members), "stability": stability,
+               "tentative": bool(c >= 0 and stability < TENTATIVE),
+               "core": ", ".join(s for s in members if s not in boundary), "boundary": ", ".join(boundary)}
         row.update(X[codes == c].mean().to_dict())
         rows.append(row)
     return pd.DataFrame(rows)

@@ -13,7 +13,14 @@ from cluster_core.strategies._backtest import (
     target_weights,
 )
 from cluster_core.strategies._peers import LAGGARD_COLUMNS, peer_laggards
-from cluster_core.strategies._portfolio import PickRule, Weighting, compare_portfolios, diversified_picks
+from cluster_core.strategies._portfolio import (
+    DEFAULT_MAX_WEIGHT,
+    PickRule,
+    Weighting,
+    cap_weights,
+    compare_portfolios,
+    diversified_picks,
+)
 from cluster_core.strategies._stability import (
     align_labels,
     compare_with_sectors,
@@ -23,6 +30,7 @@ from cluster_core.strategies._stability import (
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "DEFAULT_MAX_WEIGHT",
     "LAGGARD_COLUMNS",
     "BacktestConfig",
     "BacktestResult",
@@ -30,6 +38,7 @@ __all__ = [
     "Strategy",
     "Weighting",
     "align_labels",
+    "cap_weights",
     "compare_portfolios",
     "compare_with_sectors",
     "diversified_picks",

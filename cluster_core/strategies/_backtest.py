@@ -12,7 +12,7 @@ import pandas as pd
 from cluster_core._validation import check_enum, check_float, check_int
 from cluster_core.clustering import DEFAULT_SMOOTHNESS, validated_smoothness
 from cluster_core.data import MarketData
-from cluster_core.strategies._portfolio import PickRule, Weighting, diversified_picks
+from cluster_core.strategies._portfolio import DEFAULT_MAX_WEIGHT, PickRule, Weighting, diversified_picks
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -70,6 +70,10 @@ class BacktestConfig:
     tiers : int, default=3
         Automatic k: when a month's largest group is one continuum, the holdings are picked
         per tier of it (:func:`cluster_core.interpretation.tiered_groups`), 2 to 5.
+    max_weight : float, default=0.25
+        Diversified: no holding above this weight (:func:`cap_weights`; too few picks for it
+        leave the rest in cash). Rotation holds its ``top_n`` names in equal weights: a
+        one-coin rotation is a one-coin bet by design.
     """
 
     strategy: Strategy = Strategy.DIVERSIFIED
@@ -84,6 +88,7 @@ class BacktestConfig:
     smoothness: float = DEFAULT_SMOOTHNESS
     include_pegged: bool = False
     tiers: int = 3
+    max_weight: float = DEFAULT_MAX_WEIGHT
 
     def validated(self) -> BacktestConfig:
         """Return a checked copy; raise :class:`ParameterError` with the rule broken."""
@@ -100,6 +105,7 @@ class BacktestConfig:
             smoothness=validated_smoothness(self.smoothness),
             include_pegged=bool(self.include_pegged),
             tiers=check_int("tiers", self.tiers, 2, 5),
+            max_weight=check_float("max_weight", self.max_weight, 0.01, 1.0),
         )
 
 
@@ -265,7 +271,8 @@ def target_weights(
     if cfg.strategy is Strategy.DIVERSIFIED:
         picks = diversified_picks(X, Z, labels, names, per_cluster=cfg.per_cluster, rule=cfg.rule,
                                   weighting=cfg.weighting, include_noise=cfg.include_noise,
-                                  min_holdings=cfg.min_holdings, held=held, keep_top=cfg.keep_top)
+                                  min_holdings=cfg.min_holdings, held=held, keep_top=cfg.keep_top,
+                                  max_weight=cfg.max_weight)
         return pd.Series(picks["weight"].to_numpy(), index=picks["symbol"])
     momentum = X["momentum_30d"]
     clustered = labels[labels >= 0]

@@ -11,7 +11,9 @@ import pandas as pd
 from cluster_core._validation import check_enum, check_float, check_int
 from cluster_core.errors import DataError
 
-__all__ = ["PickRule", "Weighting", "compare_portfolios", "diversified_picks"]
+__all__ = ["DEFAULT_MAX_WEIGHT", "PickRule", "Weighting", "cap_weights", "compare_portfolios", "diversified_picks"]
+
+DEFAULT_MAX_WEIGHT = 0.25  # no holding above a quarter of the portfolio unless the analyst asks
 
 
 class PickRule(StrEnum):
@@ -43,6 +45,7 @@ def diversified_picks(
     held: Iterable[str] = (),
     keep_top: float = 0.0,
     exclude: Iterable[str] = (),
+    max_weight: float = DEFAULT_MAX_WEIGHT,
 ) -> pd.DataFrame:
     """Pick ``per_cluster`` symbols from every cluster (more when clusters are few) and weight them.
 
@@ -76,11 +79,15 @@ def diversified_picks(
     exclude : iterable of str, optional
         Symbols never picked (pegged coins, unless the analyst asks for them); a cluster
         made of them only gives no pick.
+    max_weight : float, default=0.25
+        No holding above this weight (:func:`cap_weights`); when the picks are too few for
+        it (fewer than ``1 / max_weight``), each holds ``max_weight`` and the rest is cash.
 
     Returns
     -------
     DataFrame
-        ``symbol``, ``cluster``, ``cluster_name``, ``weight`` (sums to 1), ``reason``.
+        ``symbol``, ``cluster``, ``cluster_name``, ``weight`` (sums to 1, or to less with
+        cash when the picks are too few for ``max_weight``), ``reason``.
     """
     per_cluster = check_int("per_cluster", per_cluster, 1, 10)
     min_holdings = check_int("min_holdings", min_holdings, 1, 50)
@@ -90,6 +97,7 @@ def diversified_picks(
     groups = [c for c in sorted(set(labels)) if c >= 0 or include_noise]
     per_group = max(per_cluster, -(-min_holdings // max(len(groups), 1)))
     keep_top = check_float("keep_top", keep_top, 0.0, 1.0)
+    max_weight = check_float("max_weight", max_weight, 0.01, 1.0)
     held = set(held)
     rows = []
     for cluster in groups:
@@ -111,8 +119,38 @@ def diversified_picks(
         raw = 1.0 / np.maximum(np.nan_to_num(vol, nan=floor), floor)
     else:
         raw = np.ones(len(picks))
-    picks.insert(3, "weight", raw / raw.sum())
+    picks.insert(3, "weight", cap_weights(raw, max_weight))
     return picks
+
+
+def cap_weights(raw: np.ndarray, max_weight: float) -> np.ndarray:
+    """Normalise ``raw`` (positive) to weights with none above ``max_weight``.
+
+    The excess of a capped holding goes to the others in proportion to their raw weights,
+    until none is above the cap. With fewer holdings than ``1 / max_weight`` every one holds
+    ``max_weight`` and the weights sum to less than 1 (the rest is cash).
+
+    Examples
+    --------
+    >>> cap_weights(np.array([8.0, 1.0, 1.0, 1.0, 1.0]), 0.25).round(4).tolist()
+    [0.25, 0.1875, 0.1875, 0.1875, 0.1875]
+    >>> cap_weights(np.array([1.0, 1.0]), 0.25).tolist()
+    [0.25, 0.25]
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    weights = raw / raw.sum()
+    capped = np.zeros(len(raw), dtype=bool)
+    while True:
+        over = ~capped & (weights > max_weight + 1e-12)
+        if not over.any():
+            return weights
+        capped |= over
+        weights[capped] = max_weight
+        free = ~capped
+        room = 1.0 - max_weight * capped.sum()
+        if not free.any() or room <= 0:
+            return weights
+        weights[free] = raw[free] / raw[free].sum() * room
 
 
 def _rank(X: pd.DataFrame, Z: pd.DataFrame, rule: PickRule) -> list[str]:

@@ -26,3 +26,19 @@ def frame_with(at: AppTest, *columns: str):
         if set(columns) <= set(table.columns) | {table.index.name}:
             return table
     raise AssertionError(f"no dataframe with columns {columns}")
+
+
+def numbers(column):
+    """A displayed column's values as floats: "12.5%" -> 0.125, "$1,234" -> 1234, "–" -> NaN (numbers unchanged)."""
+    import numpy as np
+    import pandas as pd
+
+    def one(value):
+        if not isinstance(value, str):
+            return float(value)
+        text = value.replace(",", "").replace("$", "").strip()
+        if text in ("–", ""):
+            return np.nan
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+    return pd.Series([one(v) for v in column], index=column.index, dtype=float)

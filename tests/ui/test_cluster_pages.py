@@ -77,7 +77,7 @@ def test_url_restores_a_view():
     at.run()
     assert not at.exception
     assert at.sidebar.number_input(key="clusters.eps").value == 2.5
-    assert "eps = 2.5, min_samples = 4" in at.caption[0].value
+    assert "DBSCAN, eps = 2.5 (set), min_samples = 4:" in at.caption[0].value and " k = " not in at.caption[0].value
 
 
 def test_k_too_large_gives_a_message_not_a_traceback():
@@ -146,14 +146,16 @@ def test_map_and_profiles_show_confidence_and_boundary_symbols():
     at = page("cluster_map.py")
     at.query_params.update({"map": "pca", "autok": "0", "k": "6"})
     at.run()
-    confidence = _metrics(at)["Confidence"]
+    confidence = _metrics(at)["Mean confidence"]
     assert confidence.endswith("%") and 30 <= int(confidence[:-1]) <= 100
     profiles = page("profiles.py")
     profiles.query_params.update({"map": "pca", "autok": "0", "k": "6"})
     profiles.run()
     assert not profiles.exception
-    table = frame_with(profiles, "name", "confidence", "boundary")
-    assert table["confidence"].between(0, 1).all() and table["boundary"].str.len().sum() > 0
+    table = frame_with(profiles, "name", "stability", "core", "boundary")
+    assert table["stability"].between(0, 1).all() and table["boundary"].str.len().sum() > 0
+    for _, row in table.iterrows():  # one symbol is core or boundary, never both
+        assert not (set(row["core"].split(", ")) - {""}) & (set(row["boundary"].split(", ")) - {""})
     assert any("Boundary (confidence < 60 %)" in m.value for m in profiles.markdown)
 
 
@@ -163,11 +165,11 @@ def test_a_window_without_clear_groups_says_so_once_and_shows_no_scores():
     at.query_params.update({"map": "pca", "source": "sample-daily", "exclude": "pegged"})
     at.run()
     assert not at.exception
-    assert "(no clear groups)" in at.caption[0].value
+    assert "automatic k: no clear groups (1 cluster)" in at.caption[0].value
     assert [w.value for w in at.warning if w.value.startswith("No clear groups")] != []
     assert not any("No clear groups" in i.value for i in at.info)
     metrics = _metrics(at)
-    assert metrics["Clusters"] == "1" and metrics["Silhouette"] == "–" and metrics["Confidence"] == "100%"
+    assert metrics["Clusters"] == "1" and metrics["Silhouette"] == "–" and metrics["Mean confidence"] == "100%"
     assert frame_with(at, "cluster", "name", "size")["name"].tolist() == ["Whole market"]
     assert any("**Whole market** (345 symbols) is one continuum" in i.value for i in at.info)
 

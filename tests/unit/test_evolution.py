@@ -209,7 +209,8 @@ def test_names_continue_and_changes_are_marked(stability):
             assert (now.status == NameStatus.KEPT).all()
     assert (months[0].status != NameStatus.FIRST).all()  # the history starts before the reported months
     groups = months[-1].groups()
-    assert list(groups.columns) == ["cluster", "name", "status", "previous_name", "size", "members"]
+    assert list(groups.columns) == ["cluster", "name", "status", "previous_name", "own_fit_name", "size", "members"]
+    assert groups["own_fit_name"].str.len().gt(0).all()
     assert groups["size"].sum() == len(months[-1].labels)
 
 

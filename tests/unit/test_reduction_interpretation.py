@@ -87,8 +87,8 @@ def test_bundled_clusters_get_expected_names(recent):
     assert names["USDC"] == "Stablecoins / pegged"
     assert names["BTC"] == names["ETH"] == "Defensive coins"  # volatility 0.61x the others', beta 0.88 vs 1.2
     assert profile.table["name"].is_unique and profile.table["reason"].is_unique
-    assert list(profile.table.columns[:7]) == ["cluster", "name", "size", "reason", "members", "confidence",
-                                               "boundary"]
+    assert list(profile.table.columns[:9]) == ["cluster", "name", "size", "reason", "members", "stability",
+                                               "tentative", "core", "boundary"]
     assert profile.table["size"].sum() == len(fs.X)
     assert all("the others" in reason or " vs " in reason for reason in profile.table["reason"])
     assert profile.zscores.shape == (fit.n_clusters, fs.X.shape[1])

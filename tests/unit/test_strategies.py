@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
 from cluster_core.clustering import ClusterConfig
@@ -13,6 +15,7 @@ from cluster_core.errors import DataError, ParameterError
 from cluster_core.strategies import (
     BacktestConfig,
     align_labels,
+    cap_weights,
     compare_with_sectors,
     diversified_picks,
     peer_laggards,
@@ -132,7 +135,7 @@ def _toy():
 @pytest.mark.parametrize(("rule", "expected"), [("sharpe", ["B", "D"]), ("liquidity", ["C", "E"])])
 def test_diversified_picks_rules(rule, expected):
     X, Z, labels, names = _toy()
-    picks = diversified_picks(X, Z, labels, names, rule=rule)
+    picks = diversified_picks(X, Z, labels, names, rule=rule, max_weight=1.0)
     assert picks["symbol"].tolist() == expected
     assert picks["weight"].sum() == pytest.approx(1.0)
     assert "F" not in picks["symbol"].tolist()
@@ -140,7 +143,8 @@ def test_diversified_picks_rules(rule, expected):
 
 def test_inverse_vol_weights_and_noise_choice():
     X, Z, labels, names = _toy()
-    picks = diversified_picks(X, Z, labels, names, per_cluster=2, weighting="inverse-vol", include_noise=True)
+    picks = diversified_picks(X, Z, labels, names, per_cluster=2, weighting="inverse-vol", include_noise=True,
+                              max_weight=1.0)
     assert len(picks) == 5 and picks["weight"].sum() == pytest.approx(1.0)
     w = picks.set_index("symbol")["weight"]
     assert w["B"] / w["A"] == pytest.approx(0.5)  # vol 1.0 vs 0.5
@@ -152,7 +156,7 @@ def test_few_clusters_give_more_picks_each_up_to_the_minimum_holdings():
     assert picks["symbol"].tolist() == ["B", "A", "D", "E"]
     assert picks["reason"].tolist()[1] == "best Sharpe #2 in its cluster (1.00)"
     one = pd.Series(0, index=labels.index)  # no clear groups: one cluster
-    picks = diversified_picks(X, Z, one, pd.Series({0: "Whole market"}), min_holdings=3)
+    picks = diversified_picks(X, Z, one, pd.Series({0: "Whole market"}), min_holdings=3, max_weight=0.4)
     assert picks["symbol"].tolist() == ["D", "B", "A"] and picks["weight"].sum() == pytest.approx(1.0)
     assert len(diversified_picks(X, Z, labels, names, per_cluster=2, min_holdings=1)) == 4  # per_cluster wins
     small = diversified_picks(X, Z, labels, names, min_holdings=50)  # no more than the clusters hold
@@ -248,3 +252,24 @@ def test_peer_history_returns_match_a_slow_reference_and_use_no_later_bars(walk)
     pairs = ["date", "cluster_name", "leader", "peer", "gap"]
     pd.testing.assert_frame_equal(table.loc[table["date"] <= cut, pairs].reset_index(drop=True),
                                   other.loc[other["date"] <= cut, pairs].reset_index(drop=True))
+
+
+def test_no_holding_above_the_maximum_weight_and_the_excess_goes_to_the_others():
+    X, Z, labels, names = _toy()
+    X = X.assign(annualized_vol=[0.05, 1.0, 0.25, 0.8, 0.6, 0.9])  # A: a calm coin inverse-vol would load on
+    picks = diversified_picks(X, Z, labels, names, per_cluster=2, weighting="inverse-vol", include_noise=True,
+                              max_weight=0.25)
+    w = picks.set_index("symbol")["weight"]
+    assert w.max() <= 0.25 + 1e-12 and w.sum() == pytest.approx(1.0) and w["A"] == pytest.approx(0.25)
+    assert w["B"] / w["D"] == pytest.approx(0.8 / 1.0)  # the others keep their inverse-vol proportions
+    few = diversified_picks(X, Z, labels, names, max_weight=0.25)  # two picks: half in cash
+    assert few["weight"].tolist() == [0.25, 0.25]
+
+
+@given(raw=st.lists(st.floats(0.01, 100.0), min_size=1, max_size=30), cap=st.floats(0.02, 1.0))
+def test_capped_weights_respect_the_cap_and_keep_the_order(raw, cap):
+    weights = cap_weights(np.array(raw), cap)
+    assert (weights <= cap + 1e-9).all() and (weights > 0).all()
+    assert weights.sum() == pytest.approx(min(1.0, cap * len(raw)))  # cash only when too few for the cap
+    order = np.argsort(raw, kind="stable")
+    assert (np.diff(weights[order]) >= -1e-12).all()  # a larger raw weight never ends smaller

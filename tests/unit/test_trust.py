@@ -129,7 +129,11 @@ def test_bundled_result_carries_confidence_everywhere(hourly):
     table = result.table()
     assert table.columns[-1] == "confidence" and table["confidence"].between(0, 1).all()
     profile = result.profile.table
-    assert {"confidence", "boundary"} <= set(profile.columns)
+    assert {"stability", "tentative", "core", "boundary"} <= set(profile.columns)
+    for _, row in profile.iterrows():  # core and boundary: disjoint, together the members
+        core, boundary = (set(row[c].split(", ")) - {""} for c in ("core", "boundary"))
+        assert not core & boundary and core | boundary == set(row["members"].split(", "))
+        assert row["tentative"] == (row["stability"] < 0.5)
     conf = result.clustering.confidence
     for _, row in profile.iterrows():
         members = row["members"].split(", ")
