@@ -8,6 +8,8 @@ by month), the strategy pages' controls in :mod:`pages._actions`; all are re-exp
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -311,8 +313,17 @@ def with_settings(table: pd.DataFrame, page_keys: tuple[str, ...] = ()) -> pd.Da
     return table.assign(settings=settings_text(page_keys))
 
 
-def download_csv(table: pd.DataFrame, file_name: str, label: str, key: str) -> None:
-    """Draw a formula-safe CSV download button for ``table``."""
+def download_csv(table: pd.DataFrame, file_name: str, label: str, key: str, summary: str | None = None) -> None:
+    """Draw a formula-safe CSV download button for ``table``, always the current view's.
+
+    The button's key carries a digest of the file, so a changed table makes a new button:
+    the previous run's button (and its file) cannot outlive the run that replaces it. The
+    ``summary`` (e.g. "4 clusters, 144 symbols") is shown in the label: the user sees
+    which table the button serves.
+    """
+    data = to_csv_bytes(table)
+    digest = hashlib.blake2b(data, digest_size=6).hexdigest()
     # on_click="ignore": a download must not rerun the page (a rerun can cancel the download
     # and recompute nothing useful).
-    st.download_button(label, to_csv_bytes(table), file_name=file_name, mime="text/csv", key=key, on_click="ignore")
+    st.download_button(f"{label} ({summary})" if summary else label, data, file_name=file_name, mime="text/csv",
+                       key=f"{key}.{digest}", on_click="ignore")

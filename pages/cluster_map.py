@@ -98,7 +98,8 @@ else:
 st.subheader("Clusters")
 summary = result.profile.table[["cluster", "name", "size", "stability", "reason", "members"]]
 show_table(summary, key="map.summary", hide_index=True)
-download_csv(table, "clusters.csv", "Download clusters CSV", key="map.download")
+download_csv(table, "clusters.csv", "Download clusters CSV", key="map.download",
+             summary=f"{fit.n_clusters} cluster{'s' if fit.n_clusters != 1 else ''}, {len(table)} symbols")
 
 if tiers is not None:
     st.subheader(f"Tiers of {bulk}: cuts of a spread, not groups")

@@ -40,7 +40,7 @@ if picked is None:
 coin = coin_view(session.data, result, picked)
 st.caption(f"Window {fs.window_start:%Y-%m-%d} → {fs.window_end:%Y-%m-%d} ({session.features.lookback_days} days) · "
            f"the window's own clustering, as on the Cluster map · benchmark {coin.benchmark}")
-cols = st.columns(5)
+cols = st.columns([2.2, 1, 1, 1.3, 1.2])
 cols[0].metric("Group", coin.cluster_name, help="Its cluster in this window's fit (the map's legend).")
 cols[1].metric("Confidence", format_value("confidence", coin.confidence),
                help="Its confidence: the share of its cluster-mates that stay with it over 20 refits on 80 % of "
@@ -53,23 +53,25 @@ beta_now = coin.rolling["beta"].dropna()
 cols[4].metric(f"{ROLLING_DAYS}-day beta to {coin.benchmark}", format_value("beta", beta_now.iloc[-1])
                if len(beta_now) else "–")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Behaves like")
-    st.caption("Nearest in the clustering's own feature space (the scaled, trait-weighted features): what "
-               "\"behaves alike\" means for the clusters.")
-    near = coin.neighbours.head(NEAREST)
-    show_table(near[["symbol", "cluster_name", "behaviour_distance", "correlation", "residual_correlation"]],
-               key="coin.behaviour", hide_index=True)
-with right:
-    st.subheader("Moves with")
-    st.caption(f"Highest correlation of the window's returns after {coin.benchmark}'s beta is removed (the market "
-               "mode every coin shares); the raw correlation beside it.")
-    moves = coin.neighbours.dropna(subset=["residual_correlation"]).nlargest(NEAREST, "residual_correlation")
-    if moves.empty:
-        moves = coin.neighbours.dropna(subset=["correlation"]).nlargest(NEAREST, "correlation")
-    show_table(moves[["symbol", "cluster_name", "residual_correlation", "correlation", "behaviour_distance"]],
-               key="coin.comovement", hide_index=True)
+LABELS = {"cluster_name": st.column_config.TextColumn("group"),
+          "behaviour_distance": st.column_config.NumberColumn("behaviour distance", format="%.2f"),
+          "correlation": st.column_config.NumberColumn("correlation", format="%.2f"),
+          "residual_correlation": st.column_config.NumberColumn(f"correlation after {coin.benchmark}'s beta",
+                                                                format="%.2f")}
+st.subheader("Behaves like")
+st.caption("Nearest in the clustering's own feature space (the scaled, trait-weighted features): what \"behaves "
+           "alike\" means for the clusters. Their return correlations beside it.")
+near = coin.neighbours.head(NEAREST)
+show_table(near[["symbol", "cluster_name", "behaviour_distance", "correlation", "residual_correlation"]],
+           key="coin.behaviour", hide_index=True, column_config=LABELS)
+st.subheader("Moves with")
+st.caption(f"Highest correlation of the window's returns once {coin.benchmark}'s beta is removed from each (the "
+           "market mode every coin shares): co-movement of their own. The raw correlation beside it.")
+moves = coin.neighbours.dropna(subset=["residual_correlation"]).nlargest(NEAREST, "residual_correlation")
+if moves.empty:
+    moves = coin.neighbours.dropna(subset=["correlation"]).nlargest(NEAREST, "correlation")
+show_table(moves[["symbol", "cluster_name", "residual_correlation", "correlation", "behaviour_distance"]],
+           key="coin.comovement", hide_index=True, column_config=LABELS)
 download_csv(coin.neighbours, f"neighbours_{picked}.csv", f"Download {picked}'s neighbours CSV (every symbol)",
              key="coin.download")
 

@@ -22,10 +22,9 @@ def plot_rolling_beta(rolling: pd.DataFrame, symbol: str, benchmark: str, days: 
     fig.add_trace(go.Scatter(x=rolling.index, y=rolling["correlation"], name=f"correlation with {benchmark}",
                              mode="lines", yaxis="y2", line={"color": PALETTE[1], "dash": "dot"},
                              hovertemplate="%{x|%Y-%m-%d}: correlation %{y:.2f}<extra></extra>"))
-    fig.add_hline(y=1.0, line={"color": "#bbb", "width": 1}, annotation_text="beta 1", annotation_position="left")
     fig.update_layout(height=340, yaxis={"title": f"{days}-day beta"},
                       yaxis2={"title": f"{days}-day correlation", "overlaying": "y", "side": "right",
-                              "range": [-1, 1], "showgrid": False},
+                              "range": [-1, 1], "dtick": 0.5, "showgrid": False, "zeroline": False},
                       legend={"orientation": "h", "y": -0.2}, margin={"l": 60, "r": 60, "t": 20, "b": 40},
                       title=None)
     return fig

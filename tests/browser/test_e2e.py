@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
@@ -61,9 +60,16 @@ def test_walk_every_page_change_k_and_download_clusters_csv(page):
         _wait_ready(page)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
+    clusters = page.get_by_test_id("stMetric").filter(has_text="Clusters").first.get_by_test_id("stMetricValue")
+    automatic = clusters.inner_text()
+    k_input = page.get_by_label("k (clusters)", exact=True)
+    expect(k_input).to_be_disabled()
+    expect(k_input).to_have_value(automatic)  # the k box shows the automatic choice
     page.get_by_text("Automatic k", exact=True).click()
     _wait_ready(page)
-    k_input = page.get_by_label("k (clusters)", exact=True)
+    expect(page.locator("input[aria-label='k (clusters)'][disabled]")).to_have_count(0)  # one k box, the user's
+    expect(k_input).to_be_enabled()
+    expect(k_input).to_have_value(automatic)  # ... and starts from it when switched off
     k_input.fill("4")
     k_input.press("Enter")
     expect(page.get_by_test_id("stMetric").filter(has_text="Clusters").first).to_contain_text("4", timeout=LOAD)
@@ -76,27 +82,12 @@ def test_walk_every_page_change_k_and_download_clusters_csv(page):
     assert len({line.split(",")[1] for line in lines[1:]}) == 4
 
 
-def _download_clusters(page, path, clusters: int, attempts: int = 4) -> list[str]:
-    """Download clusters.csv; retry while the button still serves the previous run's file.
-
-    Right after a rerun the button can keep the previous run's file URL for a moment (the
-    click then gets the old table, or a cancelled download when that file was already
-    released); a person clicks seconds later, a script within milliseconds.
-    """
-    lines: list[str] = []
-    for _ in range(attempts):
-        try:
-            with page.expect_download(timeout=LOAD) as info:
-                page.get_by_role("button", name="Download clusters CSV").click()
-            info.value.save_as(path)
-        except PlaywrightError:
-            page.wait_for_timeout(1000)
-            continue
-        lines = path.read_text().splitlines()
-        if len({line.split(",")[1] for line in lines[1:]}) == clusters:
-            return lines
-        page.wait_for_timeout(1000)
-    return lines
+def _download_clusters(page, path, clusters: int) -> list[str]:
+    """Download clusters.csv once: the button names what it serves, so it is the current run's or not there yet."""
+    with page.expect_download(timeout=LOAD) as info:
+        page.get_by_role("button", name=f"Download clusters CSV ({clusters} clusters,").click()
+    info.value.save_as(path)
+    return path.read_text().splitlines()
 
 
 def test_data_page_loads_without_exception(page):
