@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from cluster_core.clustering import ClusterMethod
 from cluster_core.reduction import Reduction
-from tests.ui.conftest import frame_with, page
+from tests.ui.conftest import frame_with, numbers, page
 
 PAGES = ["cluster_map.py", "profiles.py", "dendrogram.py", "diagnostics.py"]
+
+
+def _values(encoded) -> list:
+    """A Plotly array from a chart's JSON: a list, or a typed array ({"dtype", "bdata"} in base64)."""
+    if isinstance(encoded, dict):
+        import base64
+
+        import numpy as np
+        return list(np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"]))
+    return list(encoded)
 
 
 def _metrics(at) -> dict[str, str]:
@@ -37,14 +48,42 @@ def test_cluster_map_renders_for_every_algorithm_and_map(method, reduction):
 @pytest.mark.parametrize("reduction", list(Reduction))
 @pytest.mark.parametrize("name", PAGES[1:])
 @pytest.mark.parametrize("method", list(ClusterMethod))
-def test_other_cluster_pages_render_for_every_algorithm_and_map(name, method, reduction):
+def test_other_cluster_pages_show_the_fit_of_every_algorithm_and_map(name, method, reduction):
+    """Each page shows the same fit as the map, whatever the algorithm: sizes, names, trees and silhouettes agree."""
     at = page(name)
     at.query_params["method"] = method.value
     at.query_params["map"] = reduction.value
     at.run()
     assert not at.exception, at.exception
-    assert len(at.get("plotly_chart")) >= 1
     assert not at.error
+    charts = {chart.key: json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")}
+    if name == "profiles.py":
+        table = frame_with(at, "cluster", "name", "size", "stability", "core", "boundary")
+        assert table["name"].is_unique and table["size"].sum() == 144  # every clustered symbol, noise included
+        labels = [e.label for e in at.main.expander]
+        assert len(labels) == len(table)
+        for label, (_, row) in zip(labels, table.iterrows(), strict=True):
+            assert label.startswith(f"{row['name']} — {row['size']} symbol(s)")
+            assert label.endswith("(tentative)") == bool(numbers(pd.Series([row["stability"]]))[0] < 0.5)
+        heatmap = charts["profiles.heatmap"][0]
+        assert sorted(heatmap["y"]) == sorted(table["name"][table["cluster"] >= 0]) or \
+            sorted(heatmap["y"]) == sorted(table["name"])
+    elif name == "dendrogram.py":
+        assert set(charts) == {"dendrogram.tree", "dendrogram.corr"}
+        caption = at.caption[0].value
+        if method is ClusterMethod.HIERARCHICAL:
+            assert caption.startswith("ward linkage on features distance, cut into")
+        else:
+            assert f"coloured by the current {method.value} clusters" in caption
+        assert len(charts["dendrogram.corr"][0]["x"]) == 144 and len(charts["dendrogram.tree"]) >= 1
+    else:
+        assert set(charts) == {"diagnostics.k_curve", "diagnostics.k_distance", "diagnostics.silhouette"}
+        bars = sum(len(_values(trace["y"])) for trace in charts["diagnostics.silhouette"] if trace.get("type") == "bar")
+        assert 0 < bars <= 144  # one bar per clustered symbol, noise left out
+        assert len(_values(charts["diagnostics.k_distance"][0]["y"])) == 144  # one distance per symbol
+        if method is ClusterMethod.KMEANS:
+            splits = frame_with(at, "p_value") if any("p_value" in d.value.columns for d in at.dataframe) else None
+            assert splits is None or len(splits) >= 1
 
 
 def test_changing_k_changes_the_clusters_and_the_url():

@@ -57,7 +57,9 @@ def test_peers_page():
     at = _run("peers.py", peerz="1.0")
     assert not at.exception
     table = frame_with(at, "leader", "peer", "gap")
-    assert (table["gap"] > 0).all()
+    assert len(table) > 0 and (table["gap"] > 0).all()
+    evidence = [w.value for w in at.warning if w.value.startswith("**A screen, not a trade list.**")]
+    assert len(evidence) == 1 and "laggards beat their group the month after in" in evidence[0]
 
 
 def test_keeping_holdings_lowers_the_backtests_turnover():
@@ -121,5 +123,7 @@ def test_peers_month_by_month_measures_whether_laggards_caught_up():
     assert any(b.label == "Download peer history CSV" for b in at.get("download_button"))
     at.get("segmented_control")[0].set_value("This window").run()
     assert not at.exception
-    assert frame_with(at, "leader", "peer", "gap") is not None
+    assert len(frame_with(at, "leader", "peer", "gap")) > 0
+    evidence = next(w.value for w in at.warning if w.value.startswith("**A screen, not a trade list.**"))
+    assert f"in {metrics['Laggards beat their group']} of cases" in evidence  # the same record on both views
     assert "peerview" not in at.query_params
