@@ -141,23 +141,45 @@ def neighbours(result: ClusterResult, returns: pd.DataFrame, symbol: str, benchm
     }, columns=list(NEIGHBOUR_COLUMNS))
 
 
+BLOCK = 512  # columns at a time: a few bars x 512 float64 temporaries, whatever the universe's size
+
+
 def _correlations(r: pd.DataFrame, symbol: str) -> pd.Series:
     """Pearson correlation of every column with ``symbol``'s on the bars both have (NaN below 10 shared bars)."""
-    return r.corrwith(r[symbol], method="pearson").where(
-        (r.notna() & r[symbol].notna().to_numpy()[:, None]).sum() >= MIN_SHARED_BARS)
+    corr, _ = _pair_stats(r.to_numpy(dtype=np.float64), r[symbol].to_numpy(dtype=np.float64))
+    return pd.Series(corr, index=r.columns)
+
+
+def _pair_stats(R: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation of each column of ``R`` with ``y``, and its regression slope on ``y``, on the rows both have.
+
+    Vectorised by blocks of :data:`BLOCK` columns (``DataFrame.corrwith`` loops over columns
+    in Python: 2.6 s for 5,000 symbols). Fewer than :data:`MIN_SHARED_BARS` shared rows give NaN.
+    """
+    corr = np.full(R.shape[1], np.nan)
+    slope = np.full(R.shape[1], np.nan)
+    y_ok = ~np.isnan(y)
+    for lo in range(0, R.shape[1], BLOCK):
+        block = R[:, lo:lo + BLOCK]
+        both = ~np.isnan(block) & y_ok[:, None]
+        n = both.sum(axis=0)
+        with np.errstate(all="ignore"):
+            x = np.where(both, block, 0.0)
+            z = np.where(both, y[:, None], 0.0)
+            dx = np.where(both, x - x.sum(axis=0) / n, 0.0)
+            dz = np.where(both, z - z.sum(axis=0) / n, 0.0)
+            sxz, sxx, szz = (dx * dz).sum(axis=0), (dx * dx).sum(axis=0), (dz * dz).sum(axis=0)
+            ok = n >= MIN_SHARED_BARS
+            corr[lo:lo + BLOCK] = np.where(ok & (sxx > 0) & (szz > 0), sxz / np.sqrt(sxx * szz), np.nan)
+            slope[lo:lo + BLOCK] = np.where(ok & (szz > 0), sxz / szz, np.nan)
+    return corr, slope
 
 
 def _residuals(r: pd.DataFrame, market: pd.Series) -> pd.DataFrame:
     """``r_i - beta_i * market`` with each beta from the bars both have."""
-    m = market.to_numpy()[:, None]
-    both = r.notna().to_numpy() & ~np.isnan(m)
-    R = np.where(both, r.to_numpy(), np.nan)
-    M = np.where(both, m, np.nan)
-    with np.errstate(all="ignore"):
-        cov = np.nanmean((R - np.nanmean(R, axis=0)) * (M - np.nanmean(M, axis=0)), axis=0)
-        var = np.nanvar(M, axis=0)
-    beta = np.divide(cov, var, out=np.full_like(cov, np.nan), where=var > 0)
-    return r - m * beta
+    m = market.to_numpy(dtype=np.float64)
+    _, beta = _pair_stats(r.to_numpy(dtype=np.float64), m)
+    return pd.DataFrame(r.to_numpy(dtype=np.float64) - m[:, None] * beta, index=r.index, columns=r.columns)
 
 
 def rolling_vs_benchmark(data: MarketData, symbol: str, benchmark: str, start: pd.Timestamp,

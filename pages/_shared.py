@@ -122,8 +122,9 @@ def _analysis_widgets(data: MarketData) -> tuple[FeatureConfig, UniverseConfig]:
             "Minimum coverage of the window", 0.0, 1.0, step=0.05, key="features.min_coverage",
             help="Symbols with returns on fewer of the window's bars are left out (and listed).",
         )
-        st.multiselect(
+        st.pills(  # every choice visible and one click each (a dropdown in the sidebar's expander missed clicks)
             "Exclude from the universe", list(FLAG_LABELS), format_func=FLAG_LABELS.get, key="features.exclude",
+            selection_mode="multi",
             help="Flagged groups: pegged = near-constant price; duplicates = returns >0.99 correlated with a "
             "more liquid symbol; late = listed after the window started.",
         )

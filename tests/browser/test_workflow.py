@@ -95,3 +95,15 @@ def test_the_map_and_the_profiles_use_the_same_words_for_a_tentative_cluster(pag
     _wait_ready(page)
     expect(_caption(page, STABILITY_MEANS)).to_have_count(1)
     expect(page.get_by_test_id("stExpander").filter(has_text=f"{name} —")).to_contain_text("(tentative)")
+
+
+def test_a_mouse_click_excludes_the_pegged_coins(page):
+    page.goto(page.base_url + "/?map=pca")
+    _wait_ready(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Universe and features", exact=True).click()
+    sidebar.get_by_role("button", name="Stablecoins / pegged").click()
+    _wait_ready(page)
+    expect(page).to_have_url(re.compile(r"exclude=pegged"), timeout=LOAD)
+    expect(page.locator(".js-plotly-plot .legendtext").filter(has_text="Stablecoins")).to_have_count(0,
+                                                                                                      timeout=LOAD)

@@ -32,7 +32,7 @@ def test_features_page_default_view():
 
 def test_excluding_pegged_removes_stablecoins_and_is_in_the_url():
     at = page("features.py").run()
-    at.sidebar.multiselect(key="features.exclude").set_value(["pegged"]).run()
+    at.sidebar.button_group(key="features.exclude").set_value(["pegged"]).run()
     assert not at.exception
     metrics = _metrics(at)
     assert metrics["Excluded by you"] == "4" and metrics["Symbols analysed"] == "140"
@@ -69,5 +69,5 @@ def test_restore_from_url():
     at.run()
     assert not at.exception
     assert "2022-11-15 23:00" in at.caption[0].value
-    assert at.sidebar.multiselect(key="features.exclude").value == ["pegged", "late"]
+    assert at.sidebar.button_group(key="features.exclude").value == ["pegged", "late"]
     assert _metrics(at)["Market mode"] == "pc1-residual"
