@@ -9,7 +9,15 @@ from cluster_core.clustering import MAX_SMOOTHNESS
 from cluster_core.coin import ROLLING_DAYS, coin_view, find_symbol, group_history
 from cluster_core.errors import ClusterCoreError
 from pages._format import format_value, show_table
-from pages._shared import cluster_result, download_csv, setup_page, show_messages, stability_result, sync_state
+from pages._shared import (
+    cluster_result,
+    download_csv,
+    setup_page,
+    show_messages,
+    stability_result,
+    sync_state,
+    with_settings,
+)
 
 NEAREST = 10  # rows in the "behaves like" and "moves with" tables (the CSV has every symbol)
 
@@ -72,8 +80,8 @@ if moves.empty:
     moves = coin.neighbours.dropna(subset=["correlation"]).nlargest(NEAREST, "correlation")
 show_table(moves[["symbol", "cluster_name", "residual_correlation", "correlation", "behaviour_distance"]],
            key="coin.comovement", hide_index=True, column_config=LABELS)
-download_csv(coin.neighbours, f"neighbours_{picked}.csv", f"Download {picked}'s neighbours CSV (every symbol)",
-             key="coin.download")
+download_csv(with_settings(coin.neighbours), f"neighbours_{picked}.csv",
+             f"Download {picked}'s neighbours CSV (every symbol)", key="coin.download")
 
 st.subheader(f"Against {coin.peer_group} and the universe")
 features = coin.features.copy()
@@ -105,5 +113,6 @@ st.caption("Each month end's groups from the bars up to it, smoothed and named a
            "last month end can differ from the map above: the map is the window's own fit at the as-of bar.")
 st.plotly_chart(plot_group_history(history, picked), width="stretch", key="coin.history_chart")
 show_table(history.assign(date=history["date"].dt.strftime("%Y-%m-%d")), key="coin.history", hide_index=True)
-download_csv(history, f"group_history_{picked}.csv", "Download its month-by-month groups CSV",
+download_csv(with_settings(history, ("act.smoothness", "act.months")), f"group_history_{picked}.csv",
+             "Download its month-by-month groups CSV",
              key="coin.download_history")

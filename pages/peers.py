@@ -16,7 +16,10 @@ from pages._shared import (
     peer_history,
     setup_page,
     show_messages,
+    with_settings,
 )
+
+PEER_KEYS = ("act.peer_z", "act.smoothness", "act.include_pegged", "map.tiers")  # the settings behind both views
 
 session = setup_page()
 
@@ -51,7 +54,8 @@ if view == PEER_VIEWS[1]:
     st.caption("Decisions use the bars up to each month end only; the returns are those of the month that followed "
                "(the last month runs to the last bar). Catching up would show as laggards beating their group.")
     show_table(history.table, key="peers.history", hide_index=True, column_config=percent)
-    download_csv(history.table, "peer_history.csv", "Download peer history CSV", key="peers.download_history")
+    download_csv(with_settings(history.table, PEER_KEYS), "peer_history.csv", "Download peer history CSV",
+                 key="peers.download_history")
     st.stop()
 
 result = cluster_result(session)
@@ -72,4 +76,4 @@ if table.empty:
 else:
     st.plotly_chart(plot_laggards(table), width="stretch", key="peers.chart")
     show_table(table, key="peers.table", hide_index=True, column_config=percent)
-    download_csv(table, "peer_laggards.csv", "Download laggards CSV", key="peers.download")
+    download_csv(with_settings(table, PEER_KEYS), "peer_laggards.csv", "Download laggards CSV", key="peers.download")

@@ -16,7 +16,10 @@ from pages._shared import (
     setup_page,
     show_messages,
     stability_result,
+    with_settings,
 )
+
+WALK_KEYS = ("act.smoothness", "act.months")  # the settings behind the month-by-month table
 
 session = setup_page()
 
@@ -74,7 +77,7 @@ if len(result.months) >= 2:
     st.plotly_chart(plot_migrations(before.labels, now.labels, before.names, now.names), width="stretch",
                     key="stability.sankey")
     st.write("Changed group this month: " + (table["changed"].iloc[-1] or "none"))
-download_csv(table, "stability.csv", "Download stability CSV", key="stability.download")
+download_csv(with_settings(table, WALK_KEYS), "stability.csv", "Download stability CSV", key="stability.download")
 
 st.subheader("Clusters against sectors")
 upload = st.file_uploader(
