@@ -44,7 +44,8 @@ async def _landings_in_turn(url: str, n: int) -> float:
 async def _analyst(url: str, number: int, backtest_started: asyncio.Event | None = None) -> list[Run]:
     async with Session(url) as tab:
         runs = [await tab.run()]
-        runs.append(await tab.run(automatic_k=False, k_clusters=K_CHOICES[number % 4]))
+        runs.append(await tab.run(automatic_k=False))  # k starts from the automatic choice
+        runs.append(await tab.run(k_clusters=K_CHOICES[number % 4]))
         runs.append(await tab.run(lookback_days=LOOKBACKS[number % 2]))
         if backtest_started is not None:
             backtest_started.set()
@@ -111,7 +112,7 @@ def run() -> list[Row]:
                             f"{_spread([r.seconds for r in runs])}; server CPU {cpu_each:.2f} s per landing; "
                             f"{bad} failed"))
         wall, sessions, newcomer = asyncio.run(_tabs_and_a_newcomer(url))
-        steps = ("landing", "k change", "lookback change", "Backtest (cold walk-forward)")
+        steps = ("landing", "automatic k off", "k change", "lookback change", "Backtest (cold walk-forward)")
         for i, step in enumerate(steps[1:], start=1):
             times = [s[i].seconds for s in sessions]
             rows.append(Row(f"{TABS} analysts at once: {step}", f"{TABS} sessions, 4 settings", max(times), None, None,
