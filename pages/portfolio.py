@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cluster_core.charts import plot_weights
+from cluster_core.charts import group_colours, plot_weights
 from cluster_core.interpretation import pegged_members, tiered_groups
 from cluster_core.pipeline import window_returns
 from cluster_core.strategies import compare_portfolios, diversified_picks
@@ -58,7 +58,8 @@ cash = 1.0 - float(picks["weight"].sum())
 summary = (f"{len(picks)} holdings, {WEIGHTING_LABELS[config.weighting.value].lower()} weights, none above "
            f"{config.max_weight:.0%}")
 st.subheader(summary + (f"; {cash:.0%} in cash (too few picks for the maximum weight)" if cash > 1e-9 else ""))
-st.plotly_chart(plot_weights(picks, config.max_weight), width="stretch", key="portfolio.weights")
+st.plotly_chart(plot_weights(picks, config.max_weight, group_colours(labels, result.tiers)), width="stretch",
+                key="portfolio.weights")
 pick_label = {"sharpe": "in-sample Sharpe", "liquidity": "daily volume", "centre": "nearest the group's centre"}
 st.caption(f"Picked by {pick_label[config.rule.value]} within each group (reason column).")
 show_table(picks, key="portfolio.picks", hide_index=True)

@@ -26,7 +26,7 @@ from cluster_core.charts._strategies import (
     plot_turnover,
     plot_weights,
 )
-from cluster_core.charts._style import PALETTE, cluster_colour
+from cluster_core.charts._style import PALETTE, cluster_colour, group_colours
 from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
 from cluster_core.charts._tiers import plot_tiers
 
@@ -39,6 +39,7 @@ __all__ = [
     "dendrogram_branches",
     "heatmap_sample",
     "cluster_colour",
+    "group_colours",
     "plot_ari_over_time",
     "plot_equity",
     "plot_laggards",

@@ -166,17 +166,20 @@ def plot_peer_history(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def plot_weights(picks: pd.DataFrame, max_weight: float | None = None) -> go.Figure:
+def plot_weights(picks: pd.DataFrame, max_weight: float | None = None,
+                 colours: dict[int, str] | None = None) -> go.Figure:
     """Plot the portfolio's weights, largest first, coloured by the group each pick came from.
 
     ``picks`` is :func:`cluster_core.strategies.diversified_picks`'s table; a dashed line
     marks ``max_weight``, and the cash left when the picks are too few for it is a grey bar.
+    ``colours`` maps a group label to its colour (the map's tier shades,
+    :func:`cluster_core.charts.group_colours`); by default each cluster's own colour.
     """
     shown = picks.sort_values("weight", ascending=False, kind="stable")
     fig = go.Figure()
     for (cluster, name), rows in shown.groupby(["cluster", "cluster_name"], sort=False):
         fig.add_trace(go.Bar(x=rows["symbol"], y=rows["weight"], name=str(name),
-                             marker_color=cluster_colour(int(cluster)),
+                             marker_color=(colours or {}).get(int(cluster), cluster_colour(int(cluster))),
                              hovertemplate="%{x}: %{y:.1%}<extra>" + str(name) + "</extra>"))
     cash = 1.0 - float(picks["weight"].sum())
     if cash > 1e-9:

@@ -15,6 +15,20 @@ def cluster_colour(label: int) -> str:
     return NOISE_COLOUR if label < 0 else PALETTE[label % len(PALETTE)]
 
 
+def group_colours(labels, tiers) -> dict[int, str]:
+    """Colour of each group a strategy acts on: a cluster's own colour, a tier's shade of its cluster's.
+
+    ``labels`` are :func:`cluster_core.interpretation.tiered_groups`' labels for the
+    clustering's ``tiers`` (or the clusters' own labels when ``tiers`` is None): the charts
+    then colour a tier as the map does.
+    """
+    out = {int(c): cluster_colour(int(c)) for c in set(labels)}
+    if tiers is not None:
+        first = max(out) - tiers.n_tiers + 1
+        out.update({first + t - 1: tier_colour(t, tiers.n_tiers, tiers.cluster) for t in range(1, tiers.n_tiers + 1)})
+    return out
+
+
 def tier_colour(tier: int, n_tiers: int, label: int = 0) -> str:
     """Colour of tier ``tier`` (1-based) of ``n_tiers`` of cluster ``label``: shades of the cluster's own colour.
 

@@ -165,10 +165,10 @@ def _rank(X: pd.DataFrame, Z: pd.DataFrame, rule: PickRule) -> list[str]:
 def _why(row: pd.Series, rule: PickRule, place: int = 0) -> str:
     rank = "" if place == 0 else f" #{place + 1}"
     if rule is PickRule.SHARPE:
-        return f"best Sharpe{rank} in its cluster ({row['sharpe']:.2f})"
+        return f"best Sharpe{rank} in its group ({row['sharpe']:.2f})"
     if rule is PickRule.LIQUIDITY:
-        return f"most liquid{rank} in its cluster ({row['avg_daily_volume_usd']:,.0f} USD/day)"
-    return f"closest{rank} to its cluster's centre"
+        return f"most liquid{rank} in its group ({row['avg_daily_volume_usd']:,.0f} USD/day)"
+    return f"closest{rank} to its group's centre"
 
 
 def compare_portfolios(returns: pd.DataFrame, weights: pd.Series, periods_per_year: float,

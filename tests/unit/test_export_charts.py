@@ -237,3 +237,25 @@ def test_heatmap_sample_keeps_every_cluster_in_proportion():
     assert picked == [s for s in labels.index if s in set(picked)]  # in the labels' order
     assert heatmap_sample(labels[:200]) == list(labels.index[:200])
     assert heatmap_sample(labels, seed=1, max_symbols=300) == picked  # seeded
+
+
+def test_weights_chart_colours_tiers_as_the_map_and_shows_the_cap_and_cash():
+    from cluster_core.charts import group_colours, plot_weights
+    from cluster_core.charts._style import cluster_colour, tier_colour
+    from cluster_core.clustering import Tiers
+    from cluster_core.interpretation import tiered_groups
+
+    labels = pd.Series({"A": 0, "B": 1, "C": 1, "D": 1})
+    tiers = Tiers(1, pd.Series({"B": 1, "C": 2, "D": 2}), pd.Series({"B": -1.0, "C": 0.5, "D": 1.0}), (0.0,),
+                  pd.Series(dtype=float), 2)
+    acting, names = tiered_groups(labels, pd.Series({0: "Stablecoins / pegged", 1: "Core market"}), tiers)
+    colours = group_colours(acting, tiers)
+    assert colours[int(acting["A"])] == cluster_colour(0)
+    assert colours[int(acting["B"])] == tier_colour(1, 2, 1) and colours[int(acting["C"])] == tier_colour(2, 2, 1)
+    picks = pd.DataFrame({"symbol": ["B", "C"], "cluster": [int(acting["B"]), int(acting["C"])],
+                          "cluster_name": [names[int(acting["B"])], names[int(acting["C"])]], "weight": [0.25, 0.25]})
+    fig = plot_weights(picks, 0.25, colours)
+    bars = {trace.name: trace for trace in fig.data}
+    assert bars["Core market · tier 1 of 2"].marker.color == tier_colour(1, 2, 1)
+    assert bars["cash (too few picks for the maximum weight)"].y == (0.5,)
+    assert fig.layout.shapes[0].y0 == 0.25  # the cap's dashed line

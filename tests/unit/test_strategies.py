@@ -154,7 +154,7 @@ def test_few_clusters_give_more_picks_each_up_to_the_minimum_holdings():
     X, Z, labels, names = _toy()
     picks = diversified_picks(X, Z, labels, names, min_holdings=4)  # 2 clusters -> 2 picks each
     assert picks["symbol"].tolist() == ["B", "A", "D", "E"]
-    assert picks["reason"].tolist()[1] == "best Sharpe #2 in its cluster (1.00)"
+    assert picks["reason"].tolist()[1] == "best Sharpe #2 in its group (1.00)"
     one = pd.Series(0, index=labels.index)  # no clear groups: one cluster
     picks = diversified_picks(X, Z, one, pd.Series({0: "Whole market"}), min_holdings=3, max_weight=0.4)
     assert picks["symbol"].tolist() == ["D", "B", "A"] and picks["weight"].sum() == pytest.approx(1.0)
