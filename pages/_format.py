@@ -47,7 +47,9 @@ def format_value(column: str, value: object) -> str:
     Examples
     --------
     >>> format_value("annualized_return", 6.4906), format_value("avg_daily_volume_usd", 4.4e8)
-    ('649.1%', '$440,000,000')
+    ('649.06%', '$440,000,000')
+    >>> format_value("weight", 0.25), format_value("max_drawdown", -0.1)
+    ('25%', '-10%')
     >>> format_value("sharpe", float("nan")), format_value("cluster", 3)
     ('–', '3')
     """
@@ -55,8 +57,8 @@ def format_value(column: str, value: object) -> str:
         return "–"
     if not isinstance(value, (int, float)):
         return str(value)
-    if column in PERCENT:
-        return f"{value:.1%}"
+    if column in PERCENT:  # as Streamlit's "percent" column format: up to two decimals
+        return f"{100 * value:.2f}".rstrip("0").rstrip(".") + "%"
     if column in MONEY:
         return f"${value:,.0f}"
     if column in SCIENTIFIC:

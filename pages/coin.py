@@ -50,12 +50,12 @@ st.caption(f"Window {fs.window_start:%Y-%m-%d} → {fs.window_end:%Y-%m-%d} ({se
            f"the window's own clustering, as on the Cluster map · benchmark {coin.benchmark}")
 cols = st.columns([2.2, 1, 1, 1.3, 1.2])
 cols[0].metric("Group", coin.cluster_name, help="Its cluster in this window's fit (the map's legend).")
-cols[1].metric("Confidence", format_value("confidence", coin.confidence),
+cols[1].metric("Confidence", "–" if coin.confidence != coin.confidence else f"{coin.confidence:.0%}",
                help="Its confidence: the share of its cluster-mates that stay with it over 20 refits on 80 % of "
                     "the symbols (1 = found with the same mates every time). Below 60 % it is a boundary symbol.")
 cols[2].metric("Tier", "–" if coin.tier is None else f"{coin.tier} of {result.tiers.n_tiers}",
                help="Its tier of the continuum (quantile cuts along its main axis), when its group is one.")
-cols[3].metric("30-day momentum", format_value("momentum_30d", coin.peers["momentum_30d"]),
+cols[3].metric("30-day momentum", f"{coin.peers['momentum_30d']:.1%}",
                f"{coin.peers['gap']:+.1%} vs its group's median", delta_color="off")
 beta_now = coin.rolling["beta"].dropna()
 cols[4].metric(f"{ROLLING_DAYS}-day beta to {coin.benchmark}", format_value("beta", beta_now.iloc[-1])

@@ -152,5 +152,5 @@ def test_one_number_format_in_tables():
     assert list(shown.columns) == ["symbol", "annualized_return", "sharpe", "avg_daily_volume_usd", "cluster"]
     assert shown["sharpe"].tolist() == ["1.23", "–"]  # a missing value is a dash, never "None"
     assert set(config) == {"annualized_return", "avg_daily_volume_usd", "cluster"}
-    assert format_value("annualized_return", 6.4906) == "649.1%" and format_value("cost_drag", 0.0081) == "0.8%"
+    assert format_value("annualized_return", 6.4906) == "649.06%" and format_value("cost_drag", 0.0081) == "0.81%"
     assert numbers(pd.Series(["649.1%", "–", "$1,000"])).tolist()[::2] == pytest.approx([6.491, 1000.0])
