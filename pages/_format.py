@@ -8,6 +8,7 @@ values (fractions as fractions, volumes in USD): only the display is formatted.
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -110,8 +111,22 @@ def display_table(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]
     return shown, config
 
 
-def show_table(table: pd.DataFrame, key: str, *, column_config: dict | None = None, **kwargs: object) -> None:
-    """``st.dataframe`` with the one number format (:func:`display_table`); ``column_config`` overrides it."""
+def coin_link(symbol: str) -> str:
+    """Link to ``symbol``'s Coin page, keeping the current view (every setting in the URL)."""
+    return "coin?" + urlencode({**st.query_params.to_dict(), "symbol": symbol})
+
+
+def show_table(table: pd.DataFrame, key: str, *, column_config: dict | None = None, link: str | None = None,
+               **kwargs: object) -> None:
+    """``st.dataframe`` with the one number format (:func:`display_table`); ``column_config`` overrides it.
+
+    ``link`` names a column of symbols: a "coin" column beside it links each to its Coin page
+    (same settings), so every table leads to the coins it lists.
+    """
     shown, config = display_table(table)
+    if link is not None and len(shown):
+        shown.insert(int(shown.columns.get_loc(link)) + 1, "coin", [coin_link(str(s)) for s in shown[link]])
+        config["coin"] = st.column_config.LinkColumn("coin page", display_text=r"symbol=([^&]+)",
+                                                     help="Opens the coin's page (in a new tab) with these settings.")
     kwargs.setdefault("width", "stretch")
     st.dataframe(shown, key=key, column_config={**config, **(column_config or {})}, **kwargs)

@@ -84,7 +84,7 @@ table = result.table()
 picked = sorted({p.get("customdata") for p in (event.selection.points if event else []) if p.get("customdata")})
 if picked:
     st.subheader(f"Selected ({len(picked)})")
-    show_table(table[table["symbol"].isin(picked)], key="map.selected", hide_index=True)
+    show_table(table[table["symbol"].isin(picked)], key="map.selected", hide_index=True, link="symbol")
     if st.button(f"Open {picked[0]}'s coin page" if len(picked) == 1 else f"Open the coin page of {picked[0]}",
                  key="map.open_coin", help="Its group month by month, what behaves like it and what moves with it."):
         st.session_state["coin.symbol"] = picked[0]

@@ -71,7 +71,7 @@ st.caption("Nearest in the clustering's own feature space (the scaled, trait-wei
            "alike\" means for the clusters. Their return correlations beside it.")
 near = coin.neighbours.head(NEAREST)
 show_table(near[["symbol", "cluster_name", "behaviour_distance", "correlation", "residual_correlation"]],
-           key="coin.behaviour", hide_index=True, column_config=LABELS)
+           key="coin.behaviour", hide_index=True, column_config=LABELS, link="symbol")
 st.subheader("Moves with")
 st.caption(f"Highest correlation of the window's returns once {coin.benchmark}'s beta is removed from each (the "
            "market mode every coin shares): co-movement of their own. The raw correlation beside it.")
@@ -79,7 +79,7 @@ moves = coin.neighbours.dropna(subset=["residual_correlation"]).nlargest(NEAREST
 if moves.empty:
     moves = coin.neighbours.dropna(subset=["correlation"]).nlargest(NEAREST, "correlation")
 show_table(moves[["symbol", "cluster_name", "residual_correlation", "correlation", "behaviour_distance"]],
-           key="coin.comovement", hide_index=True, column_config=LABELS)
+           key="coin.comovement", hide_index=True, column_config=LABELS, link="symbol")
 download_csv(with_settings(coin.neighbours), f"neighbours_{picked}.csv",
              f"Download {picked}'s neighbours CSV (every symbol)", key="coin.download")
 

@@ -75,5 +75,5 @@ if table.empty:
     st.info("No symbol surges that far above its peers in this window. Lower the z-score threshold.")
 else:
     st.plotly_chart(plot_laggards(table), width="stretch", key="peers.chart")
-    show_table(table, key="peers.table", hide_index=True, column_config=percent)
+    show_table(table, key="peers.table", hide_index=True, link="peer", column_config=percent)
     download_csv(with_settings(table, PEER_KEYS), "peer_laggards.csv", "Download laggards CSV", key="peers.download")

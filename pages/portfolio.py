@@ -62,7 +62,7 @@ st.plotly_chart(plot_weights(picks, config.max_weight, group_colours(labels, res
                 key="portfolio.weights")
 pick_label = {"sharpe": "in-sample Sharpe", "liquidity": "daily volume", "centre": "nearest the group's centre"}
 st.caption(f"Picked by {pick_label[config.rule.value]} within each group (reason column).")
-show_table(picks, key="portfolio.picks", hide_index=True)
+show_table(picks, key="portfolio.picks", hide_index=True, link="symbol")
 download_csv(with_settings(picks, PICK_KEYS), "portfolio.csv", "Download portfolio CSV",
              key="portfolio.download")
 

@@ -80,6 +80,8 @@ def test_inverse_volatility_weights_at_defaults_stay_under_the_cap_and_hold_no_p
     assert picks["weight"].max() <= 0.25 + 1e-12 and picks["weight"].sum() == pytest.approx(1.0)
     assert not {"USDC", "FDUSD", "TUSD", "BUSD", "PAXG"} & set(picks["symbol"])
     assert "portfolio.weights" in [c.key for c in at.get("plotly_chart")]
+    for symbol, link in zip(picks["symbol"], picks["coin"], strict=True):  # every pick leads to its coin page
+        assert link.startswith("coin?") and f"symbol={symbol}" in link and "weighting=inverse-vol" in link
     assert at.subheader[0].value.startswith(f"{len(picks)} holdings, inverse volatility weights, none above 25%")
     comparison = frame_with(at, "symbols", "annualized_vol", "avg_pairwise_corr")
     assert comparison.loc["BTC", "avg_pairwise_corr"] == "–"  # one symbol has no pair: a dash, never "None"
