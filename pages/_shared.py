@@ -166,12 +166,14 @@ def _cluster_widgets() -> tuple[PrepConfig, ClusterConfig, ReductionConfig, obje
                            help="K-Means: groups only where the data have separate modes (a spread is one group, "
                                 "cut into tiers on the map); hierarchical: the tree's cut with the best silhouette. "
                                 "Switched off, k starts from the automatic choice.")
+        # One slot for the k box either way, so switching automatic k off replaces the box in place.
+        slot = st.empty()
         if auto_k:
-            k_slot = st.empty()  # the automatic choice, once the page has fitted (pages._results.cluster_result)
-            k_slot.caption("k (clusters): chosen automatically at each fit (at every month end on the "
-                           "month-by-month pages).")
+            k_slot = slot  # the automatic choice, once the page has fitted (pages._results.cluster_result)
+            slot.caption("k (clusters): chosen automatically at each fit (at every month end on the "
+                         "month-by-month pages).")
         else:
-            st.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k")
+            slot.number_input("k (clusters)", min_value=2, max_value=50, step=1, key="clusters.k")
     if method == ClusterMethod.HIERARCHICAL.value:
         st.toggle("Cut the tree at a height instead of into k clusters", key="clusters.cut_by_height")
         if st.session_state["clusters.cut_by_height"]:

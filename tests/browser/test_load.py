@@ -166,6 +166,7 @@ async def _analyst(browser, url: str, number: int, full: bool) -> dict[str, floa
         start = time.perf_counter()
         await page.get_by_text("Automatic k", exact=True).click()
         await _ready(page)
+        await expect(page.locator("input[aria-label='k (clusters)'][disabled]")).to_have_count(0)
         k = page.get_by_label("k (clusters)", exact=True)
         await k.fill(str(K_CHOICES[number % 4]))
         await k.press("Enter")

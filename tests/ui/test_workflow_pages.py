@@ -31,7 +31,7 @@ def test_the_coin_page_shows_its_group_neighbours_and_history():
     behaves = frame_with(at, "symbol", "cluster_name", "behaviour_distance")
     assert len(behaves) == 10 and "SOL" not in set(behaves["symbol"])
     assert behaves["behaviour_distance"].is_monotonic_increasing
-    moves = next(d.value for d in at.dataframe if list(d.value.columns[:3]) == ["symbol", "cluster_name",
+    moves = next(d.value for d in at.dataframe if list(d.value.columns[:4]) == ["symbol", "coin", "cluster_name",
                                                                                 "residual_correlation"])
     assert moves["residual_correlation"].is_monotonic_decreasing
     history = frame_with(at, "date", "cluster_name", "group_size", "mates_kept")
@@ -116,11 +116,11 @@ CONTROLS = {
 
 
 def _result(at, name: str) -> object:
-    if name == "portfolio.py":
-        return frame_with(at, "symbol", "weight").to_json()
+    if name == "portfolio.py":  # the tables without their coin-page links (which carry the URL's settings)
+        return frame_with(at, "symbol", "weight").drop(columns="coin").to_json()
     if name == "backtest.py":
         return frame_with(at, "CAGR", "sharpe", "max_drawdown").to_json()
-    table = frame_with(at, "leader", "peer", "gap")
+    table = frame_with(at, "leader", "peer", "gap").drop(columns="coin")
     return table.to_json() + "".join(w.value for w in at.warning)
 
 
