@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy.cluster import hierarchy
 
+from cluster_core.charts._numbers import format_value
 from cluster_core.charts._style import LINK_COLOUR, cluster_colour, tier_colour
 from cluster_core.clustering import Tiers
 from cluster_core.errors import ParameterError
@@ -135,16 +136,14 @@ def _hover_texts(symbols: pd.Index, X: pd.DataFrame, confidence: pd.Series | Non
     parts = [[f"<b>{symbol}</b>"] for symbol in symbols]
     if confidence is not None:
         for part, value in zip(parts, confidence.reindex(symbols).to_numpy(), strict=True):
-            part.append(f"confidence: {value:.0%}{' (boundary)' if value < BOUNDARY else ''}")
+            part.append(f"confidence: {format_value('confidence', value)}{' (boundary)' if value < BOUNDARY else ''}")
     for name in HOVER_FEATURES:
         if name not in X.columns:
             continue
         values = X[name].reindex(symbols).to_numpy(dtype=float)
         for part, value in zip(parts, values, strict=True):
             if value == value:  # not NaN
-                text = f"{value:,.0f} USD" if name == "avg_daily_volume_usd" else (
-                    f"{value:.2f}" if name in ("btc_corr", "beta_btc") else f"{value:.1%}")
-                part.append(f"{name}: {text}")
+                part.append(f"{name}: {format_value(name, value)}")  # as in every table
     return pd.Series(["<br>".join(part) for part in parts], index=symbols)
 
 

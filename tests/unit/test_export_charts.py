@@ -149,6 +149,8 @@ def test_cluster_map_fades_and_outlines_boundary_symbols_and_sizes_by_choice():
     assert list(second.marker.line.color) == [0.0, 1.0]  # on the outline scale: white, then dark for the boundary
     assert [c for _, c in second.marker.line.colorscale] == ["white", "#222"]
     assert "confidence: 40% (boundary)" in first.hovertext[1]
+    assert "avg_daily_volume_usd: $1,000,000,000" in first.hovertext[0]  # the tables' format: money with its unit
+    assert "momentum_30d: -20%" in first.hovertext[1] and "btc_corr: 0.70" in first.hovertext[1]
     assert first.marker.size[0] > first.marker.size[1]  # more volume, bigger
     by_momentum = plot_cluster_map(coords, labels, names, X, size_by="momentum_30d")
     assert by_momentum.data[1].marker.size[0] > by_momentum.data[1].marker.size[1]  # 0.3 > 0.0
