@@ -177,9 +177,9 @@ def _pair_stats(R: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _residuals(r: pd.DataFrame, market: pd.Series) -> pd.DataFrame:
     """``r_i - beta_i * market`` with each beta from the bars both have."""
-    m = market.to_numpy(dtype=np.float64)
-    _, beta = _pair_stats(r.to_numpy(dtype=np.float64), m)
-    return pd.DataFrame(r.to_numpy(dtype=np.float64) - m[:, None] * beta, index=r.index, columns=r.columns)
+    R, m = r.to_numpy(dtype=np.float64), market.to_numpy(dtype=np.float64)
+    _, beta = _pair_stats(R, m)
+    return pd.DataFrame(R - m[:, None] * beta, index=r.index, columns=r.columns)
 
 
 def rolling_vs_benchmark(data: MarketData, symbol: str, benchmark: str, start: pd.Timestamp,

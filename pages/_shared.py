@@ -1,26 +1,30 @@
-"""UI helpers shared by every page: the sidebar, URL/session sync, messages and downloads.
+"""UI helpers shared by every page: the sidebar, URL/session sync and messages.
 
 Each page calls :func:`setup_page` itself, so it renders the same when run by
 ``app.py``'s ``st.navigation`` and when run alone (as ``AppTest`` does). The cached
 engine results live in :mod:`pages._results` (one window) and :mod:`pages._walks` (month
-by month), the strategy pages' controls in :mod:`pages._actions`; all are re-exported here.
+by month), the strategy pages' controls in :mod:`pages._actions`, the downloads in
+:mod:`pages._downloads`, the coin look-up in :mod:`pages._lookup`; all are re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from cluster_core.clustering import ClusterConfig, Clustering, ClusterMethod, Distance, Linkage
+from cluster_core.clustering import ClusterConfig, ClusterMethod, Distance, Linkage
 from cluster_core.data import DataSource, MarketData
-from cluster_core.export import to_csv_bytes
 from cluster_core.features import Feature, FeatureConfig, Flag, MarketMode, PrepConfig, Scaling, resolve_features
 from cluster_core.pipeline import UniverseConfig
 from cluster_core.reduction import Reduction, ReductionConfig
 from pages._actions import action_widgets  # noqa: F401  (re-exported for the pages)
+from pages._downloads import (  # noqa: F401  (re-exported for the pages)
+    BACKTEST_KEYS,
+    PICK_KEYS,
+    download_csv,
+    with_settings,
+)
+from pages._lookup import COIN_PAGE, lookup_widget, open_coin_page_if_asked  # noqa: F401  (COIN_PAGE re-exported)
 from pages._results import (  # noqa: F401  (re-exported for the pages)
     AUTO_K_SEEN,
     Session,
@@ -52,42 +56,13 @@ def setup_page() -> Session:
         source = _data_widgets()
     data, messages = load_market_data(source)
     with lookup:
-        _lookup_widget(data)
+        lookup_widget(data)
     with st.sidebar:
         features, universe = _analysis_widgets(data)
         prep, clustering, reduction, k_slot = _cluster_widgets()
     sync_state()
-    if st.session_state.pop(_GO_TO_COIN, False):
-        _open_coin_page()
+    open_coin_page_if_asked()
     return Session(data, tuple(messages), features, universe, prep, clustering, reduction, k_slot)
-
-
-_GO_TO_COIN = "_go_to_coin"
-COIN_PAGE = "pages/coin.py"
-
-
-def _looked_up() -> None:
-    state = st.session_state
-    if state.get("coin.lookup"):
-        state["coin.symbol"] = state["coin.lookup"]
-        state[_GO_TO_COIN] = True
-    state["coin.lookup"] = None
-
-
-def _lookup_widget(data: MarketData) -> None:
-    st.selectbox("Look up a coin", sorted(data.symbols), index=None, key="coin.lookup", on_change=_looked_up,
-                 placeholder="Type a symbol, e.g. SOL",
-                 help="Opens the Coin page: its group now and month by month, what behaves like it and what "
-                      "moves with it. The map rings it.")
-
-
-def _open_coin_page() -> None:
-    """Go to the Coin page (the looked-up symbol is in the session and the URL)."""
-    try:
-        st.switch_page(COIN_PAGE)
-    except StreamlitAPIException:
-        # A page run on its own (AppTest) has no navigation: say where the coin is shown.
-        st.info(f"Open the Coin page for {st.session_state['coin.symbol']}.")
 
 
 def _data_widgets() -> DataSource:
@@ -267,66 +242,7 @@ def _upload_widget() -> None:
         st.caption(f"Using the earlier upload **{kept[0]}**.")
 
 
-def algorithm_caption(requested: ClusterConfig, fit: Clustering) -> str:
-    """Name the algorithm with the parameters it has: k only where k is one, eps for DBSCAN, sizes for HDBSCAN."""
-    config, n = fit.config, fit.n_clusters
-    found = f"{n} cluster{'s' if n != 1 else ''}" + (f" + {fit.n_noise} noise" if fit.n_noise else "")
-    if config.method is ClusterMethod.DBSCAN:
-        how = "automatic" if requested.eps is None else "set"
-        return f"DBSCAN, eps = {config.eps:.3g} ({how}), min_samples = {config.min_samples}: {found}"
-    if config.method is ClusterMethod.HDBSCAN:
-        return f"HDBSCAN, min_samples = {config.min_samples} (also the smallest cluster): {found}"
-    name = METHOD_LABELS[config.method.value]
-    if config.method is ClusterMethod.HIERARCHICAL:
-        name += f" ({config.linkage.value} linkage, {config.distance.value} distance)"
-        if requested.cut_distance is not None:
-            return f"{name}, tree cut at height {requested.cut_distance:g}: {found}"
-    if requested.n_clusters is None:
-        return f"{name}, automatic k: " + (found if fit.has_groups else "no clear groups (1 cluster)")
-    return f"{name}, k = {requested.n_clusters}: {found}"
-
-
 def show_messages(messages: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:
     """Render ``(level, text)`` pairs as Streamlit alerts."""
     for level, text in messages:
         {"error": st.error, "warning": st.warning}.get(level, st.info)(text)
-
-
-SIDEBAR_PREFIXES = ("data.", "sidebar.", "features.", "clusters.")
-PICK_KEYS = ("act.per_cluster", "act.min_holdings", "act.rule", "act.weighting", "act.max_weight",
-             "act.include_noise", "act.include_pegged", "map.tiers")
-BACKTEST_KEYS = (*PICK_KEYS, "act.strategy", "act.cost_bps", "act.top_n", "act.keep_top", "act.smoothness")
-
-
-def settings_text(page_keys: tuple[str, ...] = ()) -> str:
-    """Every setting behind a page's result, as ``url-name=value`` pairs (the sidebar's and ``page_keys``)."""
-    state = st.session_state
-    parts = []
-    for param in PARAMS:
-        if param.key.startswith(SIDEBAR_PREFIXES) or param.key in page_keys:
-            if param.key == "data.tickers" and state.get("data.source") != DataSource.YAHOO.value:
-                continue
-            value = state.get(param.key, param.default)
-            parts.append(f"{param.url}={'' if value is None else param.dump(value)}")
-    return "; ".join(parts)
-
-
-def with_settings(table: pd.DataFrame, page_keys: tuple[str, ...] = ()) -> pd.DataFrame:
-    """``table`` with a last ``settings`` column: what produced it (:func:`settings_text`), the same on every row."""
-    return table.assign(settings=settings_text(page_keys))
-
-
-def download_csv(table: pd.DataFrame, file_name: str, label: str, key: str, summary: str | None = None) -> None:
-    """Draw a formula-safe CSV download button for ``table``, always the current view's.
-
-    The button's key carries a digest of the file, so a changed table makes a new button:
-    the previous run's button (and its file) cannot outlive the run that replaces it. The
-    ``summary`` (e.g. "4 clusters, 144 symbols") is shown in the label: the user sees
-    which table the button serves.
-    """
-    data = to_csv_bytes(table)
-    digest = hashlib.blake2b(data, digest_size=6).hexdigest()
-    # on_click="ignore": a download must not rerun the page (a rerun can cancel the download
-    # and recompute nothing useful).
-    st.download_button(f"{label} ({summary})" if summary else label, data, file_name=file_name, mime="text/csv",
-                       key=f"{key}.{digest}", on_click="ignore")

@@ -168,12 +168,7 @@ PRESET_LABELS = {
     FeaturePreset.ALL.value: "All 17 features",
     CUSTOM: "Custom pick",
 }
-METHOD_LABELS = {
-    ClusterMethod.KMEANS.value: "K-Means",
-    ClusterMethod.DBSCAN.value: "DBSCAN",
-    ClusterMethod.HIERARCHICAL.value: "Hierarchical",
-    ClusterMethod.HDBSCAN.value: "HDBSCAN",
-}
+METHOD_LABELS = {method.value: method.label for method in ClusterMethod}
 REDUCTION_LABELS = {Reduction.UMAP.value: "UMAP", Reduction.TSNE.value: "t-SNE", Reduction.PCA.value: "PCA"}
 
 

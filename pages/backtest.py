@@ -10,7 +10,6 @@ from pages._actions import WEIGHTING_LABELS
 from pages._format import show_table
 from pages._shared import (
     BACKTEST_KEYS,
-    METHOD_LABELS,
     action_widgets,
     backtest_result,
     download_csv,
@@ -31,7 +30,7 @@ else:
     holding = (f"the {config.top_n} best-momentum symbol(s) of the best-momentum group, equal weights (the maximum "
                "weight does not apply)")
 st.caption(f"At every month end: features from bars up to that bar only ({session.features.lookback_days}-day "
-           f"lookback), universe choices, re-clustering with the sidebar's {METHOD_LABELS[session.clustering.method]} "
+           f"lookback), universe choices, re-clustering with the sidebar's {session.clustering.method.label} "
            f"(smoothness {config.smoothness:g}); holdings: {holding}; held one month, {config.cost_bps:g} bps of "
            f"turnover in costs. A month whose market is one continuum is picked from per tier ({config.tiers}, as on "
            f"the map). Pegged coins {'included' if config.include_pegged else 'left out'}. One setting can look good "

@@ -10,7 +10,6 @@ from pages._format import show_table
 from pages._shared import (
     COIN_PAGE,
     REDUCTION_LABELS,
-    algorithm_caption,
     cluster_result,
     download_csv,
     setup_page,
@@ -24,7 +23,7 @@ fit, emb = result.clustering, result.embedding
 
 st.title("Cluster map")
 st.caption(
-    f"{algorithm_caption(session.clustering, fit)} on {len(result.prepared.Z.columns)} scaled features · "
+    f"{fit.describe(session.clustering)} on {len(result.prepared.Z.columns)} scaled features · "
     f"{REDUCTION_LABELS[emb.config.method.value]} map · window {result.view.features.window_start:%Y-%m-%d} → "
     f"{result.view.features.window_end:%Y-%m-%d} · {session.data.source}"
 )

@@ -46,9 +46,7 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
-groups = int(labels.drop(list(left_out), errors="ignore").pipe(lambda s: s[(s >= 0) | config.include_noise])
-             .nunique())
-note = overriding_note(config.per_cluster, config.min_holdings, groups)
+note = overriding_note(config.per_cluster, config.min_holdings, int(picks["cluster"].nunique()))
 if note:
     st.info(note)
 if left_out:

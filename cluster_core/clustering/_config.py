@@ -19,6 +19,11 @@ class ClusterMethod(StrEnum):
     HIERARCHICAL = "hierarchical"
     HDBSCAN = "hdbscan"
 
+    @property
+    def label(self) -> str:
+        """The algorithm's name as people write it ("K-Means", "DBSCAN", ...)."""
+        return {"kmeans": "K-Means", "hierarchical": "Hierarchical"}.get(self.value, self.value.upper())
+
 
 class Linkage(StrEnum):
     """Linkage rules of hierarchical clustering."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cluster_core.clustering._config import ClusterConfig
+from cluster_core.clustering._config import ClusterConfig, ClusterMethod
 from cluster_core.clustering._groups import GroupSearch
 
 
@@ -66,6 +66,32 @@ class Clustering:
     def n_clusters(self) -> int:
         """Clusters found, noise excluded."""
         return int(len(set(self.labels[self.labels >= 0])))
+
+    def describe(self, requested: ClusterConfig) -> str:
+        """Name the algorithm with the parameters it has and what it found: k only where k is one.
+
+        ``requested`` is the config asked for (None where a choice was automatic), so the
+        text says "automatic" or "set"; :attr:`config` holds the values used.
+
+        Examples: "K-Means, automatic k: 2 clusters"; "DBSCAN, eps = 2.5 (set),
+        min_samples = 4: 1 cluster + 6 noise"; "HDBSCAN, min_samples = 3 (also the smallest
+        cluster): 5 clusters + 12 noise".
+        """
+        config, n = self.config, self.n_clusters
+        found = f"{n} cluster{'s' if n != 1 else ''}" + (f" + {self.n_noise} noise" if self.n_noise else "")
+        if config.method is ClusterMethod.DBSCAN:
+            how = "automatic" if requested.eps is None else "set"
+            return f"DBSCAN, eps = {config.eps:.3g} ({how}), min_samples = {config.min_samples}: {found}"
+        if config.method is ClusterMethod.HDBSCAN:
+            return f"HDBSCAN, min_samples = {config.min_samples} (also the smallest cluster): {found}"
+        name = config.method.label
+        if config.method is ClusterMethod.HIERARCHICAL:
+            name += f" ({config.linkage.value} linkage, {config.distance.value} distance)"
+            if requested.cut_distance is not None:
+                return f"{name}, tree cut at height {requested.cut_distance:g}: {found}"
+        if requested.n_clusters is None:
+            return f"{name}, automatic k: " + (found if self.has_groups else "no clear groups (1 cluster)")
+        return f"{name}, k = {requested.n_clusters}: {found}"
 
     @property
     def n_noise(self) -> int:
