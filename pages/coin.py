@@ -8,6 +8,7 @@ from cluster_core.charts import plot_group_history, plot_rolling_beta
 from cluster_core.clustering import MAX_SMOOTHNESS
 from cluster_core.coin import ROLLING_DAYS, coin_view, find_symbol, group_history
 from cluster_core.errors import ClusterCoreError
+from cluster_core.interpretation import CONFIDENCE_MEANS
 from pages._format import format_value, show_table
 from pages._shared import (
     cluster_result,
@@ -51,8 +52,7 @@ st.caption(f"Window {fs.window_start:%Y-%m-%d} → {fs.window_end:%Y-%m-%d} ({se
 cols = st.columns([2.2, 1, 1, 1.3, 1.2])
 cols[0].metric("Group", coin.cluster_name, help="Its cluster in this window's fit (the map's legend).")
 cols[1].metric("Confidence", "–" if coin.confidence != coin.confidence else f"{coin.confidence:.0%}",
-               help="Its confidence: the share of its cluster-mates that stay with it over 20 refits on 80 % of "
-                    "the symbols (1 = found with the same mates every time). Below 60 % it is a boundary symbol.")
+               help=f"As on every page, {CONFIDENCE_MEANS}.")
 cols[2].metric("Tier", "–" if coin.tier is None else f"{coin.tier} of {result.tiers.n_tiers}",
                help="Its tier of the continuum (quantile cuts along its main axis), when its group is one.")
 cols[3].metric("30-day momentum", f"{coin.peers['momentum_30d']:.1%}",
