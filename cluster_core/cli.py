@@ -30,7 +30,8 @@ from cluster_core.features import (
     compute_features,
     resolve_features,
 )
-from cluster_core.pipeline import ClusterResult, UniverseConfig, run_clustering
+from cluster_core.network import build_network, window_spectrum
+from cluster_core.pipeline import ClusterResult, UniverseConfig, run_clustering, run_features
 from cluster_core.reduction import Reduction, ReductionConfig
 from cluster_core.strategies import DEFAULT_MAX_WEIGHT, BacktestConfig, PickRule, Strategy, Weighting
 from cluster_core.sweep import AXES, SweepBase, SweepGrid, local_cluster, parse_axis, run_sweep
@@ -139,11 +140,12 @@ def _window_clustering(args: argparse.Namespace, reduction: ReductionConfig) -> 
 
 
 def _cluster(args: argparse.Namespace) -> str:
-    _, result = _window_clustering(args, ReductionConfig(method=args.reduction))
+    data, result = _window_clustering(args, ReductionConfig(method=args.reduction))
     table = result.table()
     _write(table, args.out)
     for note in (*result.clustering.notes, *result.embedding.notes, *result.view.features.warnings):
         print(f"note: {note}", file=sys.stderr)
+    print(f"note: {_drivers(data, result)}", file=sys.stderr)
     quality = result.clustering.quality["silhouette"]
     confidence = result.clustering.confidence
     boundary = int((confidence < 0.6).sum())
@@ -156,6 +158,29 @@ def _cluster(args: argparse.Namespace) -> str:
         f"{f' (+{result.clustering.n_noise} noise)' if result.clustering.n_noise else ''} to {args.out}; "
         f"{verdict}silhouette {quality:.3f}; mean confidence {confidence.mean():.2f}, {boundary} boundary symbol(s)"
     )
+
+
+def _drivers(data: MarketData, result: ClusterResult) -> str:
+    spectrum = window_spectrum(data, result.view.features, result.view.features.config.market_mode)
+    return (f"{spectrum.n_factors} independent driver(s): eigenvalues of the return correlation above the "
+            f"Marchenko-Pastur edge {spectrum.edge:.2f} (largest {spectrum.eigenvalues[0]:.1f})")
+
+
+def _network(args: argparse.Namespace) -> str:
+    as_of = _as_of(args.as_of)
+    data = _load(args.data, as_of, args.lookback_days)
+    features = FeatureConfig(lookback_days=args.lookback_days, as_of=as_of, benchmark=args.benchmark,
+                             min_coverage=args.min_coverage, market_mode=args.market_mode)
+    view = run_features(data, features, UniverseConfig(tuple(Flag(f) for f in args.exclude)))
+    network = build_network(data, view.features, args.market_mode)
+    _write(network.edges[["source", "target", "correlation"]], args.out)
+    top = network.edges.iloc[0]
+    left_out = f"; left out (no returns of their own): {', '.join(network.dropped)}" if network.dropped else ""
+    return (f"wrote the minimum spanning tree's {len(network.edges)} edges over {len(network.correlation)} symbols "
+            f"to {args.out} (market mode {network.market_mode.value}; total Mantegna distance "
+            f"{network.total_distance:.3f}; strongest link {top['source']}-{top['target']} {top['correlation']:.2f}); "
+            f"{network.spectrum.n_factors} eigenvalue(s) above the Marchenko-Pastur edge "
+            f"{network.spectrum.edge:.2f}{left_out}")
 
 
 def _neighbours(args: argparse.Namespace) -> str:
@@ -312,6 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_clustering(near)
     near.add_argument("--out", required=True, help="output CSV path")
     near.set_defaults(run=_neighbours)
+
+    network = sub.add_parser("network", help="the correlation network's minimum spanning tree -> CSV")
+    _add_common(network)
+    network.add_argument("--exclude", nargs="*", default=[], choices=[f.value for f in Flag],
+                         help="flagged groups to leave out")
+    network.add_argument("--out", required=True, help="output CSV path (source,target,correlation per tree edge)")
+    network.set_defaults(run=_network)
 
     backtest = sub.add_parser("backtest", help="monthly walk-forward with re-clustering -> CSV")
     backtest.add_argument("--data", required=True, help=DATA_HELP)

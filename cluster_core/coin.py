@@ -22,6 +22,7 @@ import pandas as pd
 
 from cluster_core.data import MarketData
 from cluster_core.errors import ParameterError
+from cluster_core.features import MIN_SHARED_BARS, MarketMode, pair_stats, residual_returns
 from cluster_core.history import Month
 from cluster_core.interpretation import tiered_groups
 from cluster_core.pipeline import ClusterResult, window_returns
@@ -30,7 +31,6 @@ __all__ = ["CoinView", "NEIGHBOUR_COLUMNS", "ROLLING_DAYS", "coin_view", "find_s
            "neighbours", "rolling_vs_benchmark"]
 
 ROLLING_DAYS = 30
-MIN_SHARED_BARS = 10  # a correlation on fewer shared bars is left empty
 NEIGHBOUR_COLUMNS = ("symbol", "cluster", "cluster_name", "same_group", "behaviour_distance", "behaviour_rank",
                      "correlation", "residual_correlation")
 
@@ -126,7 +126,7 @@ def neighbours(result: ClusterResult, returns: pd.DataFrame, symbol: str, benchm
     correlation = _correlations(r, symbol)
     residual = pd.Series(np.nan, index=labels.index)
     if benchmark in r.columns:
-        residual = _correlations(_residuals(r, r[benchmark]), symbol)
+        residual = _correlations(residual_returns(r, MarketMode.BTC_RESIDUAL, benchmark), symbol)
         residual[benchmark] = np.nan  # a benchmark's residual against itself is zero: no co-movement to measure
     mine = labels[symbol]
     return pd.DataFrame({
@@ -141,45 +141,10 @@ def neighbours(result: ClusterResult, returns: pd.DataFrame, symbol: str, benchm
     }, columns=list(NEIGHBOUR_COLUMNS))
 
 
-BLOCK = 512  # columns at a time: a few bars x 512 float64 temporaries, whatever the universe's size
-
-
 def _correlations(r: pd.DataFrame, symbol: str) -> pd.Series:
     """Pearson correlation of every column with ``symbol``'s on the bars both have (NaN below 10 shared bars)."""
-    corr, _ = _pair_stats(r.to_numpy(dtype=np.float64), r[symbol].to_numpy(dtype=np.float64))
+    corr, _ = pair_stats(r.to_numpy(dtype=np.float64), r[symbol].to_numpy(dtype=np.float64))
     return pd.Series(corr, index=r.columns)
-
-
-def _pair_stats(R: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Correlation of each column of ``R`` with ``y``, and its regression slope on ``y``, on the rows both have.
-
-    Vectorised by blocks of :data:`BLOCK` columns (``DataFrame.corrwith`` loops over columns
-    in Python: 2.6 s for 5,000 symbols). Fewer than :data:`MIN_SHARED_BARS` shared rows give NaN.
-    """
-    corr = np.full(R.shape[1], np.nan)
-    slope = np.full(R.shape[1], np.nan)
-    y_ok = ~np.isnan(y)
-    for lo in range(0, R.shape[1], BLOCK):
-        block = R[:, lo:lo + BLOCK]
-        both = ~np.isnan(block) & y_ok[:, None]
-        n = both.sum(axis=0)
-        with np.errstate(all="ignore"):
-            x = np.where(both, block, 0.0)
-            z = np.where(both, y[:, None], 0.0)
-            dx = np.where(both, x - x.sum(axis=0) / n, 0.0)
-            dz = np.where(both, z - z.sum(axis=0) / n, 0.0)
-            sxz, sxx, szz = (dx * dz).sum(axis=0), (dx * dx).sum(axis=0), (dz * dz).sum(axis=0)
-            ok = n >= MIN_SHARED_BARS
-            corr[lo:lo + BLOCK] = np.where(ok & (sxx > 0) & (szz > 0), sxz / np.sqrt(sxx * szz), np.nan)
-            slope[lo:lo + BLOCK] = np.where(ok & (szz > 0), sxz / szz, np.nan)
-    return corr, slope
-
-
-def _residuals(r: pd.DataFrame, market: pd.Series) -> pd.DataFrame:
-    """``r_i - beta_i * market`` with each beta from the bars both have."""
-    R, m = r.to_numpy(dtype=np.float64), market.to_numpy(dtype=np.float64)
-    _, beta = _pair_stats(R, m)
-    return pd.DataFrame(R - m[:, None] * beta, index=r.index, columns=r.columns)
 
 
 def rolling_vs_benchmark(data: MarketData, symbol: str, benchmark: str, start: pd.Timestamp,

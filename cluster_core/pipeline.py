@@ -34,6 +34,7 @@ from cluster_core.features import (
     apply_hygiene,
     compute_features,
     prepare_features,
+    residual_returns,
     screen_universe,
 )
 from cluster_core.interpretation import ClusterProfile, profile_clusters
@@ -187,7 +188,8 @@ def cluster(
     cfg = config or ClusterConfig()
     returns = None
     if ClusterMethod(cfg.method) is ClusterMethod.HIERARCHICAL and Distance(cfg.distance) is not Distance.FEATURES:
-        returns = window_returns(data, view.features)
+        fc = view.features.config
+        returns = residual_returns(window_returns(data, view.features), fc.market_mode, fc.benchmark)
     fitted = fit_clusters(prepared.Z, cfg, order_by=view.features.X["annualized_vol"], returns=returns)
     return replace(fitted, confidence=confidence(prepared.Z, fitted)) if with_confidence else fitted
 

@@ -168,11 +168,15 @@ def _fit_hierarchical(Z, X, cfg, order_by, returns) -> Clustering:
     if cfg.distance is not Distance.FEATURES:
         if returns is None:
             raise ParameterError(f"`distance={cfg.distance.value}` needs the window's returns; pass `returns`.")
-        distances = _hierarchical.correlation_distance(returns[list(Z.index)].to_numpy().T, cfg.distance)
+        window = returns[list(Z.index)]
+        distances = _hierarchical.correlation_distance(window.to_numpy().T, cfg.distance)
     tree = _hierarchical.linkage_matrix(X, cfg.linkage, distances)
     notes, curve = [], None
     k, cut = cfg.n_clusters, cfg.cut_distance
-    if k is None and cut is None:
+    if k is None and cut is None and distances is not None:
+        k, how = _hierarchical.co_movement_k(distances, int(window.notna().any(axis=1).sum()), cfg.random_state)
+        notes.append(f"Automatic k: {how}")
+    elif k is None and cut is None:
         curve = _tree_curve(X, tree, distances)
         k, how = _kmeans.choose_k(curve)
         notes.append(f"Automatic k: {how} (cuts of the tree).")

@@ -13,6 +13,8 @@ from scipy.stats import rankdata
 
 from cluster_core._typing import FloatArray, IntArray
 from cluster_core.clustering._config import Distance, Linkage
+from cluster_core.clustering._groups import find_groups
+from cluster_core.features import FULL_SPECTRUM_MAX, marchenko_pastur
 
 
 def correlation_distance(returns: FloatArray, distance: Distance) -> FloatArray:
@@ -28,10 +30,50 @@ def correlation_distance(returns: FloatArray, distance: Distance) -> FloatArray:
         r = np.apply_along_axis(lambda row: rankdata(row, nan_policy="omit"), 1, r)
     means = np.nanmean(r, axis=1, keepdims=True)
     r = np.where(np.isnan(r), means, r)
-    rho = np.corrcoef(r)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a flat series (BTC's own residual) has no correlation
+        rho = np.corrcoef(r)
     rho = np.nan_to_num(rho, nan=0.0)
     np.fill_diagonal(rho, 1.0)
     return np.sqrt(np.clip(2.0 * (1.0 - rho), 0.0, 4.0))
+
+
+def co_movement_k(distances: FloatArray, n_bars: int, random_state: int = 0) -> tuple[int, str]:
+    """Automatic k of a correlation distance: the mode search run on the co-movement's independent drivers.
+
+    The correlation ``rho = 1 - d^2 / 2`` has ``m`` eigenvalues above the Marchenko-Pastur
+    edge of its shape (:func:`cluster_core.features.marchenko_pastur`). Each symbol's
+    coordinates on those ``m`` eigenvectors (scaled by the square root of their
+    eigenvalues) place it by what drives it; :func:`find_groups`, the same search for
+    separate modes as K-Means' automatic k, says how many groups those coordinates hold. No
+    eigenvalue above the edge: nothing but noise co-moves, one group.
+
+    Returns
+    -------
+    (k, how) : int, str
+    """
+    rho = 1.0 - np.asarray(distances, dtype=np.float64) ** 2 / 2.0
+    spectrum = marchenko_pastur(rho, n_bars)
+    m = spectrum.n_factors
+    drivers = f"{m} eigenvalue(s) of the return correlation above the Marchenko-Pastur edge ({spectrum.edge:.2f})"
+    if m == 0:
+        return 1, f"{drivers}: no co-movement beyond noise, one group."
+    if len(rho) > FULL_SPECTRUM_MAX:
+        from scipy.sparse.linalg import eigsh
+
+        values, vectors = eigsh(rho, k=m, which="LA")
+    else:
+        values, vectors = np.linalg.eigh(rho)
+    top = np.argsort(values)[::-1][:m]
+    loadings = vectors[:, top] * np.sqrt(np.clip(values[top], 0.0, None))
+    # A symbol's loadings are its correlations with the drivers: members of one sector lie along
+    # one ray, strong and weak followers at different distances from the origin. On the unit
+    # sphere (the direction only, as in Ng, Jordan and Weiss's spectral clustering) a sector is
+    # one compact mode; a symbol with no loading at all stays at the origin, isolated.
+    norm = np.linalg.norm(loadings, axis=1, keepdims=True)
+    coordinates = np.divide(loadings, norm, out=np.zeros_like(loadings), where=norm > 1e-9)
+    k = max(find_groups(coordinates, random_state).n_groups, 1)
+    return k, (f"{drivers}; the search for separate modes on the symbols' loadings on them finds {k} group(s), "
+               f"and the tree is cut into as many.")
 
 
 TREES_KEPT = 64  # linkage trees of recent inputs (a 5,000-symbol tree is 160 KB)

@@ -1,5 +1,14 @@
 """Behavioural features: vectorised computation, universe hygiene and preparation for clustering."""
 
+from cluster_core.features._comove import (
+    FULL_SPECTRUM_MAX,
+    MIN_SHARED_BARS,
+    Spectrum,
+    first_pc,
+    marchenko_pastur,
+    pair_stats,
+    residual_returns,
+)
 from cluster_core.features._engine import FeatureConfig, FeatureSet, compute_features, window_bounds
 from cluster_core.features._hygiene import HYGIENE_COLUMNS, Flag, apply_hygiene, screen_universe
 from cluster_core.features._names import (
@@ -32,6 +41,13 @@ from cluster_core.features._prepare import (
 )
 
 __all__ = [
+    "FULL_SPECTRUM_MAX",
+    "MIN_SHARED_BARS",
+    "Spectrum",
+    "first_pc",
+    "marchenko_pastur",
+    "pair_stats",
+    "residual_returns",
     "BEHAVIOUR_FEATURES",
     "DEFAULT_FEATURES",
     "FEATURE_FAMILY",

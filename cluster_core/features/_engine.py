@@ -14,6 +14,7 @@ from cluster_core._validation import check_enum, check_float, check_int
 from cluster_core.data import MarketData
 from cluster_core.errors import DataError, ParameterError
 from cluster_core.features import _kernels as k
+from cluster_core.features._comove import first_pc
 from cluster_core.features._names import FEATURE_INFO, Feature, MarketMode
 
 __all__ = ["FeatureConfig", "FeatureSet", "compute_features", "window_bounds"]
@@ -235,22 +236,7 @@ def _factor(
     sub = block.returns[keep]
     std = sub.std(axis=1, keepdims=True)
     scaled = (sub - sub.mean(axis=1, keepdims=True)) / np.where(std > 0, std, 1.0)
-    # Power iteration on the symbols' correlation matrix (missing returns count as 0): the
-    # first PC's time series, signed to move with the average asset (the "market").
-    weights = np.ones(scaled.shape[0]) / np.sqrt(scaled.shape[0])
-    for _ in range(100):
-        new = scaled @ (weights @ scaled)
-        norm = np.linalg.norm(new)
-        if norm == 0:  # every return flat: no common factor to remove
-            return np.zeros(scaled.shape[1]), np.ones(scaled.shape[1], dtype=bool)
-        new /= norm
-        done = np.abs(new - weights).max() < 1e-10
-        weights = new
-        if done:
-            break
-    series = weights @ scaled
-    if weights.sum() < 0:
-        series = -series
+    series = first_pc(scaled)  # missing returns count as 0
     return series, np.ones(series.shape[0], dtype=bool)
 
 

@@ -5,6 +5,7 @@ observable behaviour, a volume level per group), the regime-change market and th
 market; :mod:`._zoo` the families built unlike it (:class:`Family`).
 """
 
+from cluster_core.synthetic._factors import factor_market
 from cluster_core.synthetic._planted import (
     PlantedMarket,
     RegimeChange,
@@ -30,6 +31,7 @@ __all__ = [
     "PlantedMarket",
     "RegimeChange",
     "continuum_market",
+    "factor_market",
     "gappy_market",
     "jump_market",
     "null_market",
