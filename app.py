@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/cluster_map.py", title="Cluster map", icon=":material/scatter_plot:", default=True),
     st.Page("pages/coin.py", title="Coin", icon=":material/search:", url_path="coin"),
     st.Page("pages/profiles.py", title="Cluster profiles", icon=":material/badge:", url_path="profiles"),
+    st.Page("pages/network.py", title="Network", icon=":material/hub:", url_path="network"),
     st.Page("pages/dendrogram.py", title="Dendrogram", icon=":material/account_tree:", url_path="dendrogram"),
     st.Page("pages/diagnostics.py", title="Diagnostics", icon=":material/monitoring:", url_path="diagnostics"),
     st.Page("pages/portfolio.py", title="Portfolio", icon=":material/pie_chart:", url_path="portfolio"),

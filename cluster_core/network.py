@@ -39,6 +39,7 @@ __all__ = [
     "marchenko_pastur",
     "spanning_tree",
     "tree_layout",
+    "tree_summary",
     "window_correlation",
     "window_spectrum",
 ]
@@ -211,3 +212,45 @@ def tree_layout(edges: pd.DataFrame, random_state: int = 0) -> pd.DataFrame:
                                  weight="weight")
     coords = np.array([positions[s] for s in nodes])
     return pd.DataFrame(coords, index=pd.Index(nodes, name="symbol"), columns=["x", "y"])
+
+
+def tree_summary(network: Network, labels: pd.Series, names: pd.Series,
+                 n_hubs: int = 15) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the tree's links with both ends' clusters, and its hubs (the symbols with the most links).
+
+    Parameters
+    ----------
+    network : Network
+    labels : Series
+        Cluster per symbol (symbols missing from it are "not clustered").
+    names : Series
+        Name per cluster label.
+    n_hubs : int, default=15
+
+    Returns
+    -------
+    (links, hubs) : DataFrame, DataFrame
+        ``links``: :data:`EDGE_COLUMNS` plus ``source_cluster``, ``target_cluster`` and
+        ``same_cluster``; ``hubs``: ``symbol``, ``cluster_name``, ``links`` and
+        ``strongest_link`` (its most correlated neighbour on the tree).
+    """
+    def name(symbols: pd.Series) -> pd.Series:
+        return symbols.map(labels).map(names).fillna("not clustered")
+
+    links = network.edges.assign(source_cluster=lambda t: name(t["source"]).to_numpy(),
+                                 target_cluster=lambda t: name(t["target"]).to_numpy())
+    same = links["source"].map(labels).to_numpy() == links["target"].map(labels).to_numpy()
+    links["same_cluster"] = same
+    both = pd.concat([
+        links[["source", "target", "correlation"]].set_axis(["symbol", "other", "correlation"], axis=1),
+        links[["target", "source", "correlation"]].set_axis(["symbol", "other", "correlation"], axis=1),
+    ])
+    degree = both["symbol"].value_counts()
+    best = both.sort_values("correlation", ascending=False, kind="stable").drop_duplicates("symbol")
+    best = best.set_index("symbol")
+    top = degree.sort_values(ascending=False, kind="stable").head(n_hubs)
+    hubs = pd.DataFrame({
+        "symbol": top.index, "cluster_name": name(pd.Series(top.index)).to_numpy(), "links": top.to_numpy(),
+        "strongest_link": [f"{best.loc[s, 'other']} ({best.loc[s, 'correlation']:.2f})" for s in top.index],
+    })
+    return links, hubs

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from cluster_core._memo import Memo
@@ -25,6 +26,7 @@ from cluster_core.clustering import ClusterConfig, Clustering
 from cluster_core.data import DataSource, MarketData, SampleName, YahooResult, load_file, load_sample, load_yahoo
 from cluster_core.errors import ClusterCoreError
 from cluster_core.features import FeatureConfig, Persistence, Prepared, PrepConfig, feature_persistence
+from cluster_core.network import BACKBONE_ABOVE, Network, backbone, build_network, tree_layout
 from cluster_core.pipeline import (
     ClusterResult,
     FeatureView,
@@ -223,3 +225,22 @@ def _show_automatic_k(session: Session, fitted: Clustering) -> None:
                                     help="The automatic choice for this window; switch automatic k off to set it.")
     else:
         session.k_slot.caption("k (clusters): automatic found no clear groups in this window (1 group).")
+
+
+@st.cache_resource(max_entries=8, show_spinner="Building the correlation network...")
+def _cached_network(fp: str, features: FeatureConfig, universe: UniverseConfig, _data: MarketData,
+                    _view: FeatureView) -> tuple[Network, pd.DataFrame]:
+    network = build_network(_data, _view.features, features.market_mode)
+    drawn = backbone(network.edges)[0] if len(network.correlation) > BACKBONE_ABOVE else network.edges
+    return network, tree_layout(drawn)
+
+
+def network_result(session: Session) -> tuple[Network, pd.DataFrame]:
+    """Return the window's correlation network (sidebar's market mode) and its layout, or an error and a stop."""
+    view = feature_view(session)
+    try:
+        return _cached_network(session.data.fingerprint, session.features, session.universe, session.data, view)
+    except ClusterCoreError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cluster_core.charts import plot_k_curve, plot_k_distance, plot_silhouette
+from cluster_core.charts import plot_k_curve, plot_k_distance, plot_silhouette, plot_spectrum
 from cluster_core.clustering import diagnostic_curves
 from pages._format import show_table
-from pages._shared import cluster_result, setup_page, show_messages
+from pages._shared import MODE_LABELS, cluster_result, network_result, setup_page, show_messages
 
 session = setup_page()
 result = cluster_result(session)
@@ -27,7 +27,8 @@ with left:
     st.caption("What the elbow and the silhouette would choose. K-Means' automatic k does not read this curve: it "
                "splits only where a view of the data has separate modes (the splits below), and a spread cut into "
                "slices can score well here. Hierarchical clustering's automatic k is the best silhouette of its "
-               "tree's cuts.")
+               "tree's cuts on features; on a correlation distance, the same search for modes run on the symbols' "
+               "loadings on the independent drivers (the spectrum below).")
 with right:
     st.subheader("k-distance")
     eps = fit.config.eps if fit.config.method.value == "dbscan" else None
@@ -47,3 +48,14 @@ if fit.structure is not None:
 st.subheader("Silhouette per symbol")
 st.plotly_chart(plot_silhouette(fit.silhouette_samples, fit.labels, result.profile.names), width="stretch",
                 key="diagnostics.silhouette")
+
+spectrum = network_result(session)[0].spectrum
+st.subheader("Independent drivers: the correlation spectrum against noise")
+st.caption(f"Eigenvalues of the window's return correlation ({MODE_LABELS[session.features.market_mode.value]}; "
+           f"{spectrum.n_symbols} symbols, {spectrum.n_bars} bars) against the Marchenko-Pastur density of pure "
+           f"noise of that shape. **{spectrum.n_factors}** lie above its edge {spectrum.edge:.2f}: the market and "
+           f"sectors that move coins together beyond chance. The Network page draws who moves with whom. "
+           f"Method: docs/network.md." + ("" if spectrum.complete else
+                                         f" Above 2,000 symbols only the largest {len(spectrum.eigenvalues)} are "
+                                         "computed."))
+st.plotly_chart(plot_spectrum(spectrum), width="stretch", key="diagnostics.spectrum")

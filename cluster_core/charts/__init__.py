@@ -15,6 +15,7 @@ from cluster_core.charts._clusters import (
 from cluster_core.charts._coin import plot_group_history, plot_rolling_beta
 from cluster_core.charts._data import plot_coverage, plot_feature_scatter, plot_prices
 from cluster_core.charts._diagnostics import plot_k_curve, plot_k_distance, plot_silhouette
+from cluster_core.charts._network import plot_network, plot_spectrum
 from cluster_core.charts._numbers import COUNTS, MONEY, PERCENT, RATIO, SCIENTIFIC, TREND, format_value
 from cluster_core.charts._strategies import (
     plot_ari_over_time,
@@ -32,6 +33,8 @@ from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
 from cluster_core.charts._tiers import plot_tiers
 
 __all__ = [
+    "plot_network",
+    "plot_spectrum",
     "COUNTS",
     "MONEY",
     "PERCENT",
