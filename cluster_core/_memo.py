@@ -100,6 +100,11 @@ class Memo:
         """Bytes held by the kept values (:func:`nbytes` of each, as they were kept)."""
         return sum(self._bytes.values())
 
+    def keys(self) -> list[Hashable]:
+        """Return the keys kept (expired ones included until they are asked for), oldest first."""
+        with self._lock:
+            return list(self._items)
+
     def clear(self) -> None:
         """Forget every kept value."""
         with self._lock:

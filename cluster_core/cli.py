@@ -33,7 +33,7 @@ from cluster_core.features import (
 from cluster_core.network import build_network, window_spectrum
 from cluster_core.pipeline import ClusterResult, UniverseConfig, run_clustering, run_features
 from cluster_core.reduction import Reduction, ReductionConfig
-from cluster_core.strategies import DEFAULT_MAX_WEIGHT, BacktestConfig, PickRule, Strategy, Weighting
+from cluster_core.strategies import DEFAULT_MAX_WEIGHT, DSR_CONFIDENCE, BacktestConfig, PickRule, Strategy, Weighting
 from cluster_core.sweep import AXES, SweepBase, SweepGrid, local_cluster, parse_axis, run_sweep
 from cluster_core.walkforward import run_backtest, run_stability
 
@@ -286,11 +286,17 @@ def _sweep(args: argparse.Namespace) -> str:
     _write(table.assign(start=lambda d: d["start"].dt.strftime("%Y-%m-%d %H:%M"),
                         end=lambda d: d["end"].dt.strftime("%Y-%m-%d %H:%M")), args.out)
     cagr = table["cagr"].dropna()
+    overfit = result.overfitting()
+    pbo = ("PBO not computable (fewer than 2 settings or 4 shared months)" if overfit is None else
+           f"probability of backtest overfitting (CSCV, {overfit.n_blocks} blocks, {overfit.n_splits} splits) "
+           f"{overfit.pbo:.2f}")
+    skilled = int((table["deflated_sharpe"] >= DSR_CONFIDENCE).sum())
     return (
         f"wrote {len(table)} settings to {args.out} in {result.seconds:.0f} s on {result.where}; CAGR median "
         f"{cagr.median():.1%} (10th-90th percentile {cagr.quantile(0.1):.1%} to {cagr.quantile(0.9):.1%}); "
         f"beat BTC in {table['beats_btc'].mean():.0%} of settings, the equal-weight universe in "
-        f"{table['beats_equal_weight'].mean():.0%}; month-to-month ARI median {table['ari_median'].median():.2f}"
+        f"{table['beats_equal_weight'].mean():.0%}; month-to-month ARI median {table['ari_median'].median():.2f}; "
+        f"{pbo}; {skilled} setting(s) with a deflated Sharpe >= {DSR_CONFIDENCE:.2f}"
     )
 
 

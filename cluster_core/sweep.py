@@ -38,7 +38,14 @@ from cluster_core.errors import ClusterCoreError, DataError, ParameterError
 from cluster_core.features import FeatureConfig, FeaturePreset, PrepConfig, resolve_features
 from cluster_core.history import changes
 from cluster_core.pipeline import UniverseConfig
-from cluster_core.strategies import BacktestConfig, Strategy, rebalance_dates
+from cluster_core.strategies import (
+    BacktestConfig,
+    Overfitting,
+    Strategy,
+    deflated_sharpe,
+    probability_of_overfitting,
+    rebalance_dates,
+)
 from cluster_core.walkforward import monthly, run_backtest
 
 __all__ = [
@@ -57,13 +64,15 @@ __all__ = [
     "parse_axis",
     "run_cell",
     "run_sweep",
+    "setting_label",
+    "sweep_returns",
     "sweep_pivot",
     "sweep_steps",
     "sweep_table",
 ]
 
 AXES = ("lookback_days", "k", "features", "smoothness", "strategy")
-METRICS = ("cagr", "sharpe", "max_drawdown", "volatility", "turnover", "cost_drag", "ari_median",
+METRICS = ("cagr", "sharpe", "deflated_sharpe", "max_drawdown", "volatility", "turnover", "cost_drag", "ari_median",
            "silhouette_mean", "k_median", "btc_cagr", "equal_weight_cagr", "excess_vs_btc", "beats_btc",
            "beats_equal_weight", "months", "cash_months")
 SWEEP_COLUMNS = (*AXES, *METRICS, "start", "end", "note")
@@ -82,6 +91,7 @@ METRIC_INFO = {
     "cagr": MetricInfo("CAGR", True, True),
     "excess_vs_btc": MetricInfo("CAGR minus BTC's", True, True),
     "sharpe": MetricInfo("Sharpe", False, True),
+    "deflated_sharpe": MetricInfo("Deflated Sharpe (probability of skill)", False, True),
     "max_drawdown": MetricInfo("Max drawdown", True, True),
     "volatility": MetricInfo("Volatility", True, False),
     "turnover": MetricInfo("Turnover / month", True, False),
@@ -272,8 +282,26 @@ def run_cell(data: MarketData, cell: SweepCell, base: SweepBase | None = None) -
         "months": len(result.rows), "cash_months": int((result.rows["holdings"] == "").sum()),
         "start": result.rows["date"].iloc[0], "end": result.rows["period_end"].iloc[-1],
         "note": "; ".join(result.notes),
+        RETURNS_KEY: pd.Series(result.rows["period_return"].to_numpy(), index=result.rows["period_end"].to_numpy()),
     })
     return row
+
+
+RETURNS_KEY = "_monthly_returns"  # a row's monthly returns (period end -> return), kept out of the table
+
+
+def setting_label(row: dict[str, object] | pd.Series) -> str:
+    """Name a sweep row's setting in one string: ``90 d, k=auto, behaviour, smooth 0.6, diversified``."""
+    return (f"{row['lookback_days']} d, k={row['k']}, {row['features']}, smooth {row['smoothness']:g}, "
+            f"{row['strategy']}")
+
+
+def sweep_returns(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
+    """Return the months x settings matrix of the rows' monthly returns (NaN where a setting has no month)."""
+    columns = {setting_label(r): r[RETURNS_KEY] for r in rows if isinstance(r.get(RETURNS_KEY), pd.Series)}
+    if not columns:
+        return pd.DataFrame()
+    return pd.DataFrame(columns).sort_index()
 
 
 def _run_group(data: MarketData, cells: Sequence[SweepCell], base: SweepBase) -> list[dict[str, object]]:
@@ -311,6 +339,8 @@ class SweepResult:
         ``False`` when it was cancelled before every setting ran.
     notes : tuple of str
         E.g. a scheduler that could not be reached, and what ran instead.
+    returns : DataFrame
+        Months x settings (:func:`setting_label`): every setting's monthly returns.
     """
 
     table: pd.DataFrame
@@ -320,6 +350,17 @@ class SweepResult:
     seconds: float
     complete: bool
     notes: tuple[str, ...] = ()
+    returns: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def overfitting(self, n_blocks: int = 16) -> Overfitting | None:
+        """Return the sweep's probability of backtest overfitting (CSCV on the months all settings cover), or None.
+
+        None when fewer than 2 settings or 4 shared months ran.
+        """
+        try:
+            return probability_of_overfitting(self.returns, n_blocks)
+        except DataError:
+            return None
 
 
 def sweep_table(rows: Sequence[dict[str, object]], grid: SweepGrid) -> pd.DataFrame:
@@ -329,6 +370,9 @@ def sweep_table(rows: Sequence[dict[str, object]], grid: SweepGrid) -> pd.DataFr
     table = pd.DataFrame(list(rows), columns=list(SWEEP_COLUMNS))
     if table.empty:
         return table
+    returns = sweep_returns(rows)
+    if not returns.empty:  # every setting run is a trial: the deflation counts them all
+        table["deflated_sharpe"] = deflated_sharpe(returns).reindex([setting_label(r) for r in rows]).to_numpy()
     position = [order[tuple(r)] for r in table[list(AXES)].itertuples(index=False)]
     return table.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
 
@@ -469,7 +513,7 @@ def run_sweep(
             if cancelled is not None and cancelled():
                 break
     return SweepResult(sweep_table(last.rows, validated), validated, base, last.where, time.perf_counter() - start,
-                       last.done == validated.size, last.notes)
+                       last.done == validated.size, last.notes, sweep_returns(last.rows))
 
 
 _LOCAL: dict[str, object] = {}

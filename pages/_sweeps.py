@@ -12,15 +12,16 @@ from __future__ import annotations
 import os
 import time
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import pandas as pd
 import streamlit as st
 
 from cluster_core._memo import Memo
 from cluster_core.errors import ClusterCoreError
 from cluster_core.features import FeaturePreset, preset_of
 from cluster_core.strategies import BacktestConfig, Strategy
-from cluster_core.sweep import SweepBase, SweepGrid, SweepResult, sweep_steps, sweep_table
+from cluster_core.sweep import AXES, SweepBase, SweepGrid, SweepResult, sweep_returns, sweep_steps, sweep_table
 from pages._results import Session
 from pages._state import SWEEP_KS, SWEEP_LOOKBACKS, SWEEP_SMOOTHNESS, sync_state
 
@@ -102,7 +103,8 @@ def run_with_progress(session: Session, sweep: Sweep, scheduler: str) -> SweepRe
                 if step.rows and step.done != len(partial_rows):  # new rows (not a heartbeat)
                     partial_rows = step.rows
                     partial = SweepResult(sweep_table(step.rows, sweep.grid), sweep.grid, sweep.base, step.where,
-                                          time.perf_counter() - started, step.done == step.total, step.notes)
+                                          time.perf_counter() - started, step.done == step.total, step.notes,
+                                          sweep_returns(step.rows))
                     st.session_state[_PARTIAL] = (sweep.key, partial)
                 bar.progress(step.done / step.total,
                              text=f"{step.done}/{step.total} settings on {step.where} "
@@ -125,3 +127,45 @@ def run_with_progress(session: Session, sweep: Sweep, scheduler: str) -> SweepRe
 def default_scheduler() -> str:
     """Return the scheduler address the app starts with (``$CLUSTER_CORE_DASK_SCHEDULER``; blank = this machine)."""
     return os.environ.get(SCHEDULER_ENV, "")
+
+
+@dataclass(frozen=True)
+class SweepRank:
+    """Where the Backtest page's setting stands in a finished sweep of this server."""
+
+    n_settings: int
+    beaten: float  # share of the sweep's settings with a lower CAGR
+    deflated_sharpe: float
+    pbo: float | None
+    rotation_beats_btc: tuple[int, int] = (0, 0)  # rotation settings of the sweep that beat BTC, of how many
+
+
+def rank_in_sweeps(session: Session, config: BacktestConfig) -> SweepRank | None:
+    """Return the setting's rank, deflated Sharpe and the sweep's PBO from a kept sweep that holds it, or None.
+
+    A kept sweep counts when it ran on the same data, universe, features (outside its axes)
+    and strategy settings (outside its axes); the newest such sweep is used.
+    """
+    here = current_setting(session, config)
+    for key in reversed(_SWEEPS.keys()):
+        result = _SWEEPS.peek(key)
+        if result is None or key[0] != session.data.fingerprint or not _same_base(result.base, session, config):
+            continue
+        table = result.table
+        match = table[(table[list(AXES)].astype(str) == pd.Series({a: str(here[a]) for a in AXES})).all(axis=1)]
+        if match.empty or pd.isna(match["cagr"].iloc[0]):
+            continue
+        overfit = result.overfitting()
+        ran = table["cagr"].dropna()
+        rotation = table[(table["strategy"] == Strategy.ROTATION.value) & table["cagr"].notna()]
+        return SweepRank(len(table), float((ran < match["cagr"].iloc[0]).mean()),
+                         float(match["deflated_sharpe"].iloc[0]), None if overfit is None else overfit.pbo,
+                         (int(rotation["beats_btc"].sum()), len(rotation)))
+    return None
+
+
+def _same_base(base: SweepBase, session: Session, config: BacktestConfig) -> bool:
+    axes_free = {"strategy": config.strategy, "smoothness": config.smoothness}
+    return (base.universe == session.universe and base.clustering.method == session.clustering.method
+            and replace(base.backtest, **axes_free) == config
+            and replace(base.features, lookback_days=session.features.lookback_days) == session.features)

@@ -17,6 +17,8 @@ from pages._shared import (
     show_messages,
     with_settings,
 )
+from pages._sweeps import rank_in_sweeps
+from pages._verdict import headline, verdict
 
 session = setup_page()
 st.title("Backtest")
@@ -33,32 +35,26 @@ st.caption(f"At every month end: features from bars up to that bar only ({sessio
            f"lookback), universe choices, re-clustering with the sidebar's {session.clustering.method.label} "
            f"(smoothness {config.smoothness:g}); holdings: {holding}; held one month, {config.cost_bps:g} bps of "
            f"turnover in costs. A month whose market is one continuum is picked from per tier ({config.tiers}, as on "
-           f"the map). Pegged coins {'included' if config.include_pegged else 'left out'}. One setting can look good "
-           "by luck: the Robustness page runs this walk-forward over a grid of settings and shows where this one "
-           "ranks.")
-if config.strategy is Strategy.ROTATION and config.top_n == 1:
-    st.warning("A one-symbol rotation is a bet on one coin a month: its result is that coin's luck more than the "
-               "clusters'. Hold more symbols, or read the Robustness page's spread over settings.")
+           f"the map). Pegged coins {'included' if config.include_pegged else 'left out'}.")
 show_messages(session.messages)
 result = backtest_result(session, config)
+rank = rank_in_sweeps(session, config)
+if config.strategy is Strategy.ROTATION and config.top_n == 1:
+    won, tried = rank.rotation_beats_btc if rank is not None else (0, 0)
+    record = (f" In the Robustness page's sweep, rotation beat BTC in {won} of its {tried} settings." if tried
+              else " On the bundled data's default sweep, one-coin rotation beat BTC in 1 of 180 settings.")
+    st.warning("A one-symbol rotation is a bet on one coin a month: its result is that coin's luck more than the "
+               "clusters'." + record + " Hold more symbols (top N), or read the Robustness page's spread.")
 for note in result.notes:
     st.warning(note)
 if result.pegged_note():
     st.info(result.pegged_note())
 
-metrics = result.metrics
-cols = st.columns(5)
-strategy = metrics.loc["strategy"]
-cols[0].metric("CAGR", f"{strategy['CAGR']:.1%}", f"{strategy['CAGR'] - metrics.loc['BTC', 'CAGR']:+.1%} vs BTC")
-cols[1].metric("Sharpe", f"{strategy['sharpe']:.2f}")
-cols[2].metric("Max drawdown", f"{strategy['max_drawdown']:.1%}")
-cols[3].metric("Turnover / month", f"{strategy['avg_turnover']:.0%}",
-               help="Sum of absolute weight changes at a rebalance, averaged over the months.")
-cols[4].metric("Cost drag / year", f"{strategy['cost_drag']:.2%}",
-               help="What trading costs took: the mean monthly cost times 12.")
+assessment = headline(result, rank)
+verdict(assessment, rank, len(result.rows))
 
 st.plotly_chart(plot_equity(result.curves), width="stretch", key="backtest.equity")
-show_table(metrics, key="backtest.metrics")
+show_table(result.metrics, key="backtest.metrics")
 st.subheader("Turnover and costs per month")
 st.plotly_chart(plot_turnover(result.rows), width="stretch", key="backtest.turnover")
 st.subheader("Rebalances")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cluster_core.charts import plot_sweep_heatmap, plot_sweep_spread
+from cluster_core.charts import plot_overfitting, plot_sweep_heatmap, plot_sweep_spread
 from cluster_core.errors import ClusterCoreError
+from cluster_core.strategies import DSR_CONFIDENCE
 from cluster_core.sweep import AXES, AXIS_LABELS, METRIC_INFO, sweep_pivot
 from pages._format import show_table
 from pages._shared import action_widgets, download_csv, setup_page, show_messages, sync_state
@@ -73,6 +74,26 @@ if position:
 else:
     cols[4].metric("Sidebar setting", "not in grid", help="Add the sidebar's lookback, k, preset, smoothness and "
                    "strategy to the grid to see where it ranks.")
+
+overfit = result.overfitting()
+st.subheader("Could the best setting be luck?")
+cols = st.columns([1, 1, 3])
+skilled = int((table["deflated_sharpe"] >= DSR_CONFIDENCE).sum())
+cols[0].metric("Probability of overfitting", "–" if overfit is None else f"{overfit.pbo:.0%}",
+               help="CSCV (Bailey et al., 2015): the months cut into blocks, every half of them picks the best "
+                    "setting in sample, which is then ranked out of sample. The share of halves whose pick lands in "
+                    "the bottom half. Near 50 %: picking the best setting is no better than picking at random.")
+cols[1].metric("Deflated Sharpe ≥ 0.95", f"{skilled} of {len(ran)}",
+               help="Settings whose Sharpe ratio is likely skill once the number of settings tried, their spread, "
+                    "and the returns' skew and kurtosis are counted (Bailey and López de Prado, 2014). The "
+                    "deflated_sharpe column has each setting's.")
+with cols[2]:
+    if overfit is None:
+        st.info("Too few settings or shared months for CSCV (2+ settings, 4+ months they all cover).")
+    else:
+        st.plotly_chart(plot_overfitting(overfit.logits, overfit.pbo), width="stretch", key="robust.pbo")
+        st.caption(f"{overfit.n_splits:,} splits of {overfit.n_blocks} blocks of the months every setting covers. "
+                   "Method: docs/backtest-statistics.md.")
 
 st.subheader("One metric over two settings")
 axes = [a for a in AXES if len(getattr(sweep.grid, a)) > 1]

@@ -29,10 +29,11 @@ from cluster_core.charts._strategies import (
     plot_weights,
 )
 from cluster_core.charts._style import PALETTE, cluster_colour, group_colours
-from cluster_core.charts._sweep import plot_sweep_heatmap, plot_sweep_spread
+from cluster_core.charts._sweep import plot_overfitting, plot_sweep_heatmap, plot_sweep_spread
 from cluster_core.charts._tiers import plot_tiers
 
 __all__ = [
+    "plot_overfitting",
     "plot_network",
     "plot_spectrum",
     "COUNTS",

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from cluster_core.charts._style import PALETTE
 from cluster_core.sweep import AXIS_LABELS, METRIC_INFO
 
-__all__ = ["plot_sweep_heatmap", "plot_sweep_spread"]
+__all__ = ["plot_overfitting", "plot_sweep_heatmap", "plot_sweep_spread"]
 
 
 def _tick(axis: str, value: object) -> str:
@@ -94,4 +94,25 @@ def plot_sweep_spread(table: pd.DataFrame, metric: str, by: str = "strategy", cu
                       yaxis={"title": info.label, "tickformat": ".0%" if info.percent else None},
                       xaxis={"title": AXIS_LABELS[by]}, margin={"l": 70, "r": 20, "t": 30, "b": 50},
                       legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def plot_overfitting(logits: np.ndarray, pbo: float) -> go.Figure:
+    """Histogram of CSCV's logits: left of 0, the in-sample best setting fell to the bottom half out of sample.
+
+    Parameters
+    ----------
+    logits : array
+        ``lambda = logit(rank / (N + 1))`` of the in-sample best setting in each split
+        (:class:`cluster_core.strategies.Overfitting`).
+    pbo : float
+        The share of logits at or below 0.
+    """
+    fig = go.Figure(go.Histogram(x=logits, nbinsx=40, histnorm="probability", marker={"color": "#60a5fa"},
+                                 name="splits"))
+    fig.add_vline(x=0.0, line_dash="dash", line_color="#dc2626",
+                  annotation_text=f"PBO {pbo:.0%} of the splits at or left of 0", annotation_position="top left")
+    fig.update_layout(height=320, xaxis={"title": "logit of the in-sample best setting's out-of-sample rank"},
+                      yaxis={"title": "share of splits"}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      showlegend=False)
     return fig

@@ -21,6 +21,21 @@ from cluster_core.strategies._portfolio import (
     compare_portfolios,
     diversified_picks,
 )
+from cluster_core.strategies._significance import (
+    DSR_CONFIDENCE,
+    Assessment,
+    BootstrapInterval,
+    Overfitting,
+    SharpeTest,
+    assess_backtest,
+    backtest_verdict,
+    block_bootstrap,
+    deflated_sharpe,
+    expected_max_sharpe,
+    jkm_test,
+    probabilistic_sharpe,
+    probability_of_overfitting,
+)
 from cluster_core.strategies._stability import (
     align_labels,
     compare_with_sectors,
@@ -29,6 +44,19 @@ from cluster_core.strategies._stability import (
 )
 
 __all__ = [
+    "DSR_CONFIDENCE",
+    "Assessment",
+    "BootstrapInterval",
+    "Overfitting",
+    "SharpeTest",
+    "assess_backtest",
+    "backtest_verdict",
+    "block_bootstrap",
+    "deflated_sharpe",
+    "expected_max_sharpe",
+    "jkm_test",
+    "probabilistic_sharpe",
+    "probability_of_overfitting",
     "BACKTEST_COLUMNS",
     "DEFAULT_MAX_WEIGHT",
     "LAGGARD_COLUMNS",

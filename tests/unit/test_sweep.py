@@ -18,7 +18,7 @@ from cluster_core import sweep as sweep_module
 from cluster_core.clustering import ClusterConfig, ClusterMethod
 from cluster_core.errors import ClusterCoreError, DataError, ParameterError
 from cluster_core.features import FeatureConfig, PrepConfig, resolve_features
-from cluster_core.strategies import BacktestConfig, Strategy
+from cluster_core.strategies import BacktestConfig, Strategy, deflated_sharpe
 from cluster_core.sweep import (
     AXES,
     SWEEP_COLUMNS,
@@ -29,6 +29,7 @@ from cluster_core.sweep import (
     parse_axis,
     run_cell,
     run_sweep,
+    setting_label,
     sweep_pivot,
     sweep_steps,
 )
@@ -83,6 +84,20 @@ def test_the_serial_sweep_has_one_row_per_setting_in_grid_order(serial):
     # own fit's, so it does not depend on the strategy.
     for _, same_fits in table.groupby(["lookback_days", "k", "smoothness"]):
         assert same_fits["k_median"].nunique() == 1 and same_fits["ari_median"].nunique() == 1
+
+
+def test_every_row_carries_its_deflated_sharpe_and_the_sweep_its_pbo(recent, serial):
+    returns = serial.returns
+    assert returns.shape[1] == len(serial.table) == 16
+    expected = deflated_sharpe(returns)  # every setting of the sweep is one trial
+    labels = [setting_label(row) for _, row in serial.table.iterrows()]
+    np.testing.assert_allclose(serial.table["deflated_sharpe"], expected[labels], rtol=1e-12)
+    first = serial.table.iloc[0]  # 30 days, k=3, behaviour, smoothness 0, diversified
+    single = run_backtest(recent, FeatureConfig(lookback_days=30), None, None, ClusterConfig(n_clusters=3),
+                          BacktestConfig(smoothness=0.0, strategy=Strategy(first["strategy"]))).rows
+    np.testing.assert_allclose(returns[labels[0]].dropna().to_numpy(), single["period_return"].to_numpy())
+    overfit = serial.overfitting()
+    assert overfit is not None and 0.0 <= overfit.pbo <= 1.0 and len(overfit.logits) == overfit.n_splits
 
 
 @pytest.mark.slow
@@ -211,7 +226,9 @@ def test_an_unreachable_scheduler_falls_back_to_the_local_cluster_with_a_note(re
     assert len(result.notes) == 1 and "No Dask scheduler reachable at tcp://127.0.0.1:" in result.notes[0]
     expected = serial.table[(serial.table["lookback_days"] == 30) & (serial.table["k"] == "3")
                             & (serial.table["smoothness"] == 0.0) & (serial.table["strategy"] == "diversified")]
-    pd.testing.assert_frame_equal(result.table, expected.reset_index(drop=True), check_exact=True)
+    # the deflated Sharpe counts the sweep's own trials: one here, sixteen in the serial sweep
+    pd.testing.assert_frame_equal(result.table.drop(columns="deflated_sharpe"),
+                                  expected.reset_index(drop=True).drop(columns="deflated_sharpe"), check_exact=True)
 
 
 BLOCK_ENGINE = """
@@ -313,6 +330,8 @@ def test_cli_sweep_writes_the_table_and_reports_progress(tmp_path):
     assert set(table["strategy"]) == {"diversified", "rotation"} and set(table["smoothness"]) == {0.0, 0.6}
     assert "4/4 settings" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout.startswith("wrote 4 settings") and "on serial" in done.stdout
+    assert "probability of backtest overfitting (CSCV, 16 blocks, 12870 splits)" in done.stdout
+    assert table["deflated_sharpe"].between(0, 1).all()
 
 
 @pytest.mark.parametrize(("args", "message"), [
