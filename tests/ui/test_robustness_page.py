@@ -34,7 +34,9 @@ def test_the_page_runs_the_sweep_on_dask_and_shows_heatmap_spread_and_table():
     mine = table[(table["lookback_days"] == 90) & (table["k"] == "auto") & (table["strategy"] == "diversified")]
     assert metrics["Sidebar setting"].value == f"{mine['cagr'].iloc[0]:.1%}"
     charts = at.get("plotly_chart")
-    assert len(charts) == 2
+    assert [c.key for c in charts] == ["robust.pbo", "robust.heatmap", "robust.spread"]
+    assert metrics["Deflated Sharpe ≥ 0.95"].value == f"{(table['deflated_sharpe'] >= 0.95).sum()} of 8"
+    assert metrics["Probability of overfitting"].value.endswith("%")
     assert any(b.label == "Download sweep CSV" for b in at.get("download_button"))
 
     at.selectbox(key="robust.metric").set_value("ari_median").run()
@@ -45,6 +47,13 @@ def test_the_page_runs_the_sweep_on_dask_and_shows_heatmap_spread_and_table():
     again = _open()  # another session, same data and grid: the server's result, no run needed
     assert not again.exception and len(frame_with(again, "lookback_days", "k", "cagr")) == 8
     assert not any("Press **Run the sweep**" in i.value for i in again.info)
+
+    backtest = page("backtest.py")  # the sidebar's setting is on the grid: the Backtest page reads its rank
+    backtest.query_params.update(SMALL)
+    backtest.run()
+    assert not backtest.exception
+    line = next(c.value for c in backtest.caption if "settings of the Robustness page's sweep" in c.value)
+    assert "Among the 8 settings" in line and f"deflated Sharpe ratio is {mine['deflated_sharpe'].iloc[0]:.2f}" in line
 
 
 def test_a_bad_grid_is_explained_not_run():
@@ -69,4 +78,4 @@ def test_a_grid_varying_one_axis_still_draws_a_heatmap_on_two_different_axes():
     at.selectbox(key="robust.x").set_value(y.value).run()  # Across takes Down's axis: Down moves, nothing breaks
     assert not at.exception and not at.error
     assert at.selectbox(key="robust.x").value != at.selectbox(key="robust.y").value
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 3  # the PBO logits, the heatmap, the spread

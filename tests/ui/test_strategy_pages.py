@@ -127,3 +127,24 @@ def test_peers_month_by_month_measures_whether_laggards_caught_up():
     evidence = next(w.value for w in at.warning if w.value.startswith("**A screen, not a trade list.**"))
     assert f"in {metrics['Laggards beat their group']} of cases" in evidence  # the same record on both views
     assert "peerview" not in at.query_params
+
+
+def test_the_backtest_headline_says_what_it_is_worth():
+    """Intervals beside the CAGR, a verdict per benchmark, and a grey badge while the difference's interval spans 0."""
+    from cluster_core.data import load_sample
+    from cluster_core.strategies import assess_backtest
+    from cluster_core.walkforward import run_backtest
+
+    at = page("backtest.py")
+    at.query_params["map"] = "pca"
+    at.run()
+    assert not at.exception
+    assessment = assess_backtest(run_backtest(load_sample("hourly")).curves)
+    verdicts = [i.value for i in at.info if i.value.startswith("**Verdict.**")]
+    assert verdicts == [f"**Verdict.** {line}" for line in assessment.verdicts()]
+    cagr = next(m for m in at.metric if m.label == "CAGR")
+    GREY = 2  # MetricProto.MetricColor
+    assert assessment.excess_cagr.spans_zero and cagr.proto.color == GREY
+    interval = next(c.value for c in at.caption if c.value.startswith("95 % intervals"))
+    assert f"CAGR {assessment.cagr.low:.0%} to {assessment.cagr.high:.0%}" in interval
+    assert any("Not deflated yet" in c.value for c in at.caption)
