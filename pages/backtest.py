@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cluster_core.charts import plot_equity, plot_turnover
+from cluster_core.data import DataSource
 from cluster_core.strategies import Strategy
 from pages._actions import WEIGHTING_LABELS
 from pages._format import show_table
@@ -41,8 +42,10 @@ result = backtest_result(session, config)
 rank = rank_in_sweeps(session, config)
 if config.strategy is Strategy.ROTATION and config.top_n == 1:
     won, tried = rank.rotation_beats_btc if rank is not None else (0, 0)
+    bundled = st.session_state.get("data.source") == DataSource.SAMPLE_HOURLY.value
     record = (f" In the Robustness page's sweep, rotation beat BTC in {won} of its {tried} settings." if tried
-              else " On the bundled data's default sweep, one-coin rotation beat BTC in 1 of 180 settings.")
+              else " On the bundled hourly data's default sweep (docs/backtest-statistics.md) it beat BTC in 0 of "
+                   "its 180 settings." if bundled else "")
     st.warning("A one-symbol rotation is a bet on one coin a month: its result is that coin's luck more than the "
                "clusters'." + record + " Hold more symbols (top N), or read the Robustness page's spread.")
 for note in result.notes:

@@ -13,7 +13,7 @@ from cluster_core.features._names import MarketMode
 
 MIN_SHARED_BARS = 10  # a correlation on fewer shared bars is left empty
 FULL_SPECTRUM_MAX = 2_000  # above this many symbols, only the largest eigenvalues are computed
-TOP_EIGENVALUES = 100
+TOP_EIGENVALUES = 30  # ... this many at first, doubled while all of them lie above the noise edge
 BLOCK = 512  # columns at a time: a few bars x 512 float64 temporaries, whatever the universe's size
 
 
@@ -182,5 +182,11 @@ def marchenko_pastur(correlation: pd.DataFrame | FloatArray, n_bars: int) -> Spe
     else:
         from scipy.sparse.linalg import eigsh
 
-        values, complete = np.sort(eigsh(matrix, k=TOP_EIGENVALUES, which="LA", return_eigenvectors=False))[::-1], False
+        k, edge = TOP_EIGENVALUES, (1 + np.sqrt(n / n_bars)) ** 2
+        while True:
+            values = np.sort(eigsh(matrix, k=k, which="LA", return_eigenvectors=False))[::-1]
+            if values[-1] <= edge or k >= n // 4:
+                break
+            k *= 2
+        complete = False
     return Spectrum(np.asarray(values, dtype=np.float64), n, int(n_bars), complete)

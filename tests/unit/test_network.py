@@ -154,3 +154,17 @@ def test_the_network_cli_writes_one_row_per_tree_edge(tmp_path):
     bad = run_cli("network", "--data", "sample", "--benchmark", "XYZ", "--market-mode", "btc-residual",
                   "--out", str(out))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_above_the_full_spectrum_limit_the_largest_eigenvalues_are_the_same(monkeypatch):
+    from cluster_core.features import _comove
+
+    rng = np.random.default_rng(5)
+    returns = rng.standard_normal((400, 120)) + rng.standard_normal((400, 1)) * 0.5
+    correlation = correlation_matrix(pd.DataFrame(returns))
+    full = marchenko_pastur(correlation, 400)
+    monkeypatch.setattr(_comove, "FULL_SPECTRUM_MAX", 50)
+    monkeypatch.setattr(_comove, "TOP_EIGENVALUES", 4)
+    top = marchenko_pastur(correlation, 400)
+    assert not top.complete and top.n_factors == full.n_factors
+    np.testing.assert_allclose(top.eigenvalues, full.eigenvalues[: len(top.eigenvalues)], rtol=1e-8)
