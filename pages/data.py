@@ -16,7 +16,7 @@ data = session.data
 st.title("Data")
 st.caption(
     f"Source: **{data.source}** · {data.start:%Y-%m-%d} → {data.end:%Y-%m-%d} (UTC)"
-    + (f" · {SAMPLE_CREDIT}" if "bundled" in data.source else "")
+    + (f" · {SAMPLE_CREDIT}" if "bundled" in data.source else "") + " · formats and sources: docs/data.md"
 )
 show_messages(session.messages)
 

@@ -26,7 +26,8 @@ fs = view.features
 st.title("Features")
 st.caption(
     f"Window {fs.window_start:%Y-%m-%d %H:%M} → {fs.window_end:%Y-%m-%d %H:%M} UTC · {fs.n_bars:,} bars · "
-    f"annualised with {fs.bars_per_year:,.0f} bars per year · {session.data.source}"
+    f"annualised with {fs.bars_per_year:,.0f} bars per year · {session.data.source} · definitions: "
+    "docs/methodology.md"
 )
 show_messages(session.messages)
 for warning in fs.warnings:

@@ -30,7 +30,8 @@ view = st.segmented_control("View", list(PEER_VIEWS), key="peers.view",
 config = action_widgets(peers=True, walk=True)  # the smoothness moves the month-by-month record on both views
 threshold = float(st.session_state["act.peer_z"])
 st.caption(f"A leader's 30-day momentum is more than {threshold:g} standard deviations above its cluster's mean; "
-           "its lagging peers are the members below the cluster median. Same behaviour, different recent move.")
+           "its lagging peers are the members below the cluster median. Same behaviour, different recent move. "
+           "Details: docs/pages.md, Peers.")
 show_messages(session.messages)
 percent = {name: st.column_config.NumberColumn(name, format="percent")
            for name in ("leader_momentum", "peer_momentum", "gap", "leader_next_return", "peer_next_return",

@@ -30,7 +30,7 @@ config = action_widgets(picks=True)
 st.caption(f"Picks from the current clusters ({result.clustering.n_clusters}) of the window "
            f"{fs.window_start:%Y-%m-%d} → {fs.window_end:%Y-%m-%d}. **In-sample**: the picks are ranked by this "
            "window's own performance and compared over the same window; the Backtest page walks the same rules "
-           "forward month by month, out of sample.")
+           "forward month by month, out of sample. Why pegged coins are left out: docs/decisions.md.")
 show_messages(session.messages)
 left_out = () if config.include_pegged else pegged_members(result.clustering.labels, result.profile.names,
                                                            result.view.pegged)

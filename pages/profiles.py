@@ -17,7 +17,7 @@ st.title("Cluster profiles")
 st.caption("What each group is: its name, why (what sets it apart from the other clusters, and for how many "
            f"members the name holds when not all), its behaviour, the window's performance on top. Stability: "
            f"{STABILITY_MEANS}; {TENTATIVE_MEANS}. Confidence: {CONFIDENCE_MEANS}. The same window and clusters as "
-           "the Cluster map.")
+           "the Cluster map. How names are given: docs/methodology.md, Names.")
 show_messages(session.messages)
 
 table = profile.table

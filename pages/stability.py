@@ -30,7 +30,8 @@ months = st.number_input("Months shown", 2, 240, key="act.months",
 st.caption("At every month end the sidebar's clustering is fitted on bars up to it (the month's own fit); with "
            f"smoothness {config.smoothness:g} each coin's group also weighs where the past months put it, and a "
            "month whose own fit finds no clear groups keeps last month's. Groups keep their number and name month "
-           "to month (Hungarian alignment on shared members).")
+           "to month (Hungarian alignment on shared members). Method: docs/methodology.md, Groups over time; why 0.6: "
+           "docs/decisions.md.")
 show_messages(session.messages)
 result = stability_result(session, config.smoothness, int(months))
 table, now = result.table, result.months[-1]

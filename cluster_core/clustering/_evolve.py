@@ -25,7 +25,7 @@ KDD 2007; the history cost of Chakrabarti, Kumar and Tomkins, KDD 2006), chosen 
 it is defined across every k (one cluster included), works on labels (K-Means, DBSCAN,
 hierarchical and HDBSCAN alike; a new smoothness re-uses the monthly fits, so the
 trade-off table is cheap), and handles listings (a new symbol's history starts with its
-first fit) and delistings. Measured alternatives (README, "Groups over time"):
+first fit) and delistings. Measured alternatives (docs/methodology.md, "Groups over time"):
 exponentially smoothing the features made k spike and hurt the daily data; carrying the
 previous partition forward, scored by silhouette plus agreement, froze in one group;
 cutting the smoothed co-membership at one half instead of at the own fit's k fragmented

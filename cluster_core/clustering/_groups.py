@@ -31,7 +31,7 @@ automatic k here is a divisive search for *modes* (:func:`find_groups`):
    metric of the groups themselves.
 
 Thresholds were chosen on seeds 0-9 of every family of :mod:`cluster_core.synthetic` at
-300 and 1,000 symbols and reported on held-out seeds (README, "How k is chosen"):
+300 and 1,000 symbols and reported on held-out seeds (docs/methodology.md, "How k is chosen"):
 ``ALPHA`` keeps structureless markets whole (the smallest node p-value over 40 continuum
 markets was 6e-4 with these views), the small-node floor was measured on uniform and
 Gaussian boxes of 8 to 100 points.

@@ -129,7 +129,7 @@ RISK_SCALES: frozenset[Feature] = frozenset(
 
 # The default: the behaviour features whose cross-sectional ranks persist from one
 # window to the next on both bundled data sets (median Spearman >= 0.36 daily, >= 0.62
-# hourly; README, "Feature persistence"). Skewness, kurtosis and lag-1 autocorrelation
+# hourly; docs/methodology.md, "Feature persistence"). Skewness, kurtosis and lag-1 autocorrelation
 # are behaviour too but barely persist (median Spearman 0.04-0.32), so they are opt-in;
 # jump risk still reaches the clusters through VaR and CVaR.
 BEHAVIOUR_FEATURES: tuple[Feature, ...] = (

@@ -245,7 +245,7 @@ def test_a_planted_regime_change_still_shows_within_two_months(seed):
 
     Seeds 2, 17, 22 and 33 are ones where the smoothing costs a month (or the own fit itself
     needs two): the hard cases, not the easy ones. Over seeds 0-47, 47 are regrouped within
-    two month ends; seed 7 takes three, its own fit needing two (README, "Groups over time").
+    two month ends; seed 7 takes three, its own fit needing two (docs/methodology.md, "Groups over time").
     """
     change = regime_change_market(seed)
     published = monthly(change.market.data, FeatureConfig(lookback_days=30)).months

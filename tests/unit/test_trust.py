@@ -216,7 +216,7 @@ def test_dbscan_default_finds_structure_or_says_why(hourly):
 
 
 # Each name's claim, checked member by member against the other clusters' members (o) and the
-# universe (u), written out here on purpose: an independent reading of the README's naming table.
+# universe (u), written out here on purpose: an independent reading of the naming table (docs/methodology.md).
 _VOL, _VOLUME, _BETA, _CORR = "annualized_vol", "avg_daily_volume_usd", "beta_btc", "btc_corr"
 _MEMBER_RULES = {
     "Stablecoins / pegged": lambda m, o, u, c: m[_VOL] < 0.10,
