@@ -77,7 +77,8 @@ def test_other_cluster_pages_show_the_fit_of_every_algorithm_and_map(name, metho
             assert f"coloured by the current {method.value} clusters" in caption
         assert len(charts["dendrogram.corr"][0]["x"]) == 144 and len(charts["dendrogram.tree"]) >= 1
     else:
-        assert set(charts) == {"diagnostics.k_curve", "diagnostics.k_distance", "diagnostics.silhouette"}
+        assert set(charts) == {"diagnostics.k_curve", "diagnostics.k_distance", "diagnostics.silhouette",
+                               "diagnostics.spectrum"}
         bars = sum(len(_values(trace["y"])) for trace in charts["diagnostics.silhouette"] if trace.get("type") == "bar")
         assert 0 < bars <= 144  # one bar per clustered symbol, noise left out
         assert len(_values(charts["diagnostics.k_distance"][0]["y"])) == 144  # one distance per symbol
