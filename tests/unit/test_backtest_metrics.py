@@ -7,6 +7,7 @@ DESIGN.md from scratch.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from datetime import datetime
@@ -23,7 +24,7 @@ from cluster_core.walkforward import run_backtest
 
 def reference_metrics(dates: list[datetime], equity: list[float], costs: list[float] | None) -> dict[str, float]:
     """Every headline metric from an equity list (first value the start) and its dates, the slow obvious way."""
-    returns = [b / a - 1 for a, b in zip(equity, equity[1:])]
+    returns = [b / a - 1 for a, b in itertools.pairwise(equity)]
     years = (dates[-1] - dates[0]).total_seconds() / (365.25 * 86400)
     downside = math.sqrt(sum(min(r, 0.0) ** 2 for r in returns) / len(returns))
     peak, worst = equity[0], 0.0
