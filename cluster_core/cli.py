@@ -20,6 +20,7 @@ from cluster_core.data import DataSource, MarketData, SampleName, load_file, loa
 from cluster_core.errors import ClusterCoreError, ParameterError
 from cluster_core.export import to_csv_bytes
 from cluster_core.features import (
+    FULL_SPECTRUM_MAX,
     Feature,
     FeatureConfig,
     FeaturePreset,
@@ -161,6 +162,10 @@ def _cluster(args: argparse.Namespace) -> str:
 
 
 def _drivers(data: MarketData, result: ClusterResult) -> str:
+    n = len(result.view.features.X)
+    if n > FULL_SPECTRUM_MAX:  # the correlation matrix and its spectrum would double the command's time
+        return (f"independent drivers not counted above {FULL_SPECTRUM_MAX:,} symbols ({n:,} here); the network "
+                "command counts them")
     spectrum = window_spectrum(data, result.view.features, result.view.features.config.market_mode)
     return (f"{spectrum.n_factors} independent driver(s): eigenvalues of the return correlation above the "
             f"Marchenko-Pastur edge {spectrum.edge:.2f} (largest {spectrum.eigenvalues[0]:.1f})")

@@ -168,3 +168,10 @@ def test_above_the_full_spectrum_limit_the_largest_eigenvalues_are_the_same(monk
     top = marchenko_pastur(correlation, 400)
     assert not top.complete and top.n_factors == full.n_factors
     np.testing.assert_allclose(top.eigenvalues, full.eigenvalues[: len(top.eigenvalues)], rtol=1e-8)
+
+
+def test_the_cluster_cli_notes_the_driver_count(tmp_path):
+    done = run_cli("cluster", "--data", "sample", "--market-mode", "btc-residual", "--out", str(tmp_path / "c.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "note: 7 independent driver(s): eigenvalues of the return correlation above the Marchenko-Pastur edge" \
+        in done.stderr
