@@ -27,4 +27,4 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 
-st.navigation(PAGES).run()
+st.navigation(PAGES, expanded=True).run()  # every page listed: no "View more" to find Features or Data behind

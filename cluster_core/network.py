@@ -115,7 +115,7 @@ def spanning_tree(correlation: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns :data:`EDGE_COLUMNS`.
+        Columns :data:`EDGE_COLUMNS`; ``source`` is the alphabetically first end.
     """
     distance = mantegna_distance(correlation.to_numpy())
     n = len(distance)
@@ -131,6 +131,8 @@ def spanning_tree(correlation: pd.DataFrame) -> pd.DataFrame:
         closer = (distance[j] < best) & ~reached
         best[closer], parent[closer] = distance[j, closer], j
     symbols = correlation.index.to_numpy()
+    first = symbols[sources] <= symbols[targets]  # each link named in alphabetical order: MANA-SAND, never SAND-MANA
+    sources, targets = np.where(first, sources, targets), np.where(first, targets, sources)
     edges = pd.DataFrame({
         "source": symbols[sources], "target": symbols[targets],
         "correlation": correlation.to_numpy()[sources, targets], "distance": distance[sources, targets],

@@ -234,7 +234,8 @@ def test_robustness_sweep_runs_on_dask_and_a_bigger_one_can_be_cancelled(page):
     _wait_ready(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stMetric").filter(has_text="Settings").first).to_contain_text("4")
-    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=LOAD)
+    expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=LOAD)  # PBO logits, heatmap, spread
+    expect(page.get_by_test_id("stMetric").filter(has_text="Probability of overfitting")).to_contain_text("%")
     page.set_viewport_size({"width": 1440, "height": 2600})
     page.screenshot(path=str(ARTIFACTS / "robustness.png"))
     page.set_viewport_size({"width": 1440, "height": 1000})

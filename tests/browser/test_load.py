@@ -81,7 +81,7 @@ def test_ten_backtests_each_at_its_own_lookback_while_an_eleventh_analyst_lands(
     print(json.dumps(report, indent=2))
 
 
-PAGES = ("Coin", "Cluster profiles", "Dendrogram", "Diagnostics", "Portfolio", "Backtest", "Peers", "Stability", "Robustness",
+PAGES = ("Coin", "Cluster profiles", "Network", "Dendrogram", "Diagnostics", "Portfolio", "Backtest", "Peers", "Stability", "Robustness",
          "Features", "Data")
 
 

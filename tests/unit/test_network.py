@@ -175,3 +175,9 @@ def test_the_cluster_cli_notes_the_driver_count(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "note: 7 independent driver(s): eigenvalues of the return correlation above the Marchenko-Pastur edge" \
         in done.stderr
+
+
+def test_links_are_named_in_alphabetical_order(hourly, bundled_view):
+    edges = build_network(hourly, bundled_view.features, MarketMode.BTC_RESIDUAL).edges
+    assert (edges["source"] < edges["target"]).all()
+    assert tuple(edges.iloc[0][["source", "target"]]) == ("MANA", "SAND")
