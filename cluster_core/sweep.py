@@ -301,7 +301,7 @@ def sweep_returns(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
     columns = {setting_label(r): r[RETURNS_KEY] for r in rows if isinstance(r.get(RETURNS_KEY), pd.Series)}
     if not columns:
         return pd.DataFrame()
-    return pd.DataFrame(columns).sort_index()
+    return pd.DataFrame(columns).sort_index().sort_index(axis=1)  # one order whatever order the rows came in
 
 
 def _run_group(data: MarketData, cells: Sequence[SweepCell], base: SweepBase) -> list[dict[str, object]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -66,10 +67,19 @@ def test_a_single_click_on_a_map_point_selects_its_row(page):
     plot.scroll_into_view_if_needed()
     # the stablecoins' trace: four points far from the dense continuum, none under another
     point = plot.locator(".scatterlayer .trace").first.locator(".points path").first
-    box = point.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)  # the chart answers the pointer (its hover label) before the click
-    expect(plot.locator(".hoverlayer .hovertext")).to_have_count(1, timeout=LOAD)
+    label = plot.locator(".hoverlayer .hovertext")
+    deadline = time.monotonic() + LOAD / 1000
+    while True:  # the chart answers the pointer (its hover label) before the click; a late redraw moves the point
+        box = point.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(5, 5)
+        page.mouse.move(x, y, steps=5)
+        try:
+            expect(label).to_have_count(1, timeout=3_000)
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
     page.mouse.click(x, y)
     expect(page.get_by_role("heading", name="Selected (1)")).to_be_visible(timeout=LOAD)
     _wait_ready(page)
