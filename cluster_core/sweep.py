@@ -355,12 +355,16 @@ class SweepResult:
     def overfitting(self, n_blocks: int = 16) -> Overfitting | None:
         """Return the sweep's probability of backtest overfitting (CSCV on the months all settings cover), or None.
 
-        None when fewer than 2 settings or 4 shared months ran.
+        None when fewer than 2 settings or 4 shared months ran. Computed once per result and block
+        count (half a second for 360 settings): the Robustness and Backtest pages ask on every rerun.
         """
-        try:
-            return probability_of_overfitting(self.returns, n_blocks)
-        except DataError:
-            return None
+        kept = self.__dict__.setdefault("_overfitting", {})  # a frozen value's private memo, not a field
+        if n_blocks not in kept:
+            try:
+                kept[n_blocks] = probability_of_overfitting(self.returns, n_blocks)
+            except DataError:
+                kept[n_blocks] = None
+        return kept[n_blocks]
 
 
 def sweep_table(rows: Sequence[dict[str, object]], grid: SweepGrid) -> pd.DataFrame:

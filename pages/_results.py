@@ -229,14 +229,18 @@ def _show_automatic_k(session: Session, fitted: Clustering) -> None:
 
 @st.cache_resource(max_entries=8, show_spinner="Building the correlation network...")
 def _cached_network(fp: str, features: FeatureConfig, universe: UniverseConfig, _data: MarketData,
-                    _view: FeatureView) -> tuple[Network, pd.DataFrame]:
-    network = build_network(_data, _view.features, features.market_mode)
-    drawn = backbone(network.edges)[0] if len(network.correlation) > BACKBONE_ABOVE else network.edges
-    return network, tree_layout(drawn)
+                    _view: FeatureView) -> Network:
+    return build_network(_data, _view.features, features.market_mode)
 
 
-def network_result(session: Session) -> tuple[Network, pd.DataFrame]:
-    """Return the window's correlation network (sidebar's market mode) and its layout, or an error and a stop."""
+@st.cache_resource(max_entries=8, show_spinner="Laying the network out...")
+def _cached_layout(fp: str, features: FeatureConfig, universe: UniverseConfig, _network: Network) -> pd.DataFrame:
+    edges = _network.edges
+    return tree_layout(backbone(edges)[0] if len(_network.correlation) > BACKBONE_ABOVE else edges)
+
+
+def network_result(session: Session) -> Network:
+    """Return the window's correlation network after the sidebar's market mode, or an error and a stop."""
     view = feature_view(session)
     try:
         return _cached_network(session.data.fingerprint, session.features, session.universe, session.data, view)
@@ -244,3 +248,8 @@ def network_result(session: Session) -> tuple[Network, pd.DataFrame]:
         st.error(str(exc))
         st.stop()
         raise
+
+
+def network_layout(session: Session, network: Network) -> pd.DataFrame:
+    """Return the seeded layout of the network's drawn links (the backbone above 1,000 symbols)."""
+    return _cached_layout(session.data.fingerprint, session.features, session.universe, network)

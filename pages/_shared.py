@@ -31,6 +31,7 @@ from pages._results import (  # noqa: F401  (re-exported for the pages)
     cluster_result,
     feature_view,
     load_market_data,
+    network_layout,
     network_result,
     persistence,
 )

@@ -49,7 +49,7 @@ st.subheader("Silhouette per symbol")
 st.plotly_chart(plot_silhouette(fit.silhouette_samples, fit.labels, result.profile.names), width="stretch",
                 key="diagnostics.silhouette")
 
-spectrum = network_result(session)[0].spectrum
+spectrum = network_result(session).spectrum
 st.subheader("Independent drivers: the correlation spectrum against noise")
 st.caption(f"Eigenvalues of the window's return correlation ({MODE_LABELS[session.features.market_mode.value]}; "
            f"{spectrum.n_symbols} symbols, {spectrum.n_bars} bars) against the Marchenko-Pastur density of pure "

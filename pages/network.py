@@ -11,6 +11,7 @@ from pages._shared import (
     MODE_LABELS,
     cluster_result,
     download_csv,
+    network_layout,
     network_result,
     setup_page,
     show_messages,
@@ -21,7 +22,8 @@ DOC = "docs/network.md"
 
 session = setup_page()
 result = cluster_result(session)
-network, layout = network_result(session)
+network = network_result(session)
+layout = network_layout(session, network)
 fs = result.view.features
 spectrum = network.spectrum
 

@@ -14,7 +14,7 @@ from scipy.stats import rankdata
 from cluster_core._typing import FloatArray, IntArray
 from cluster_core.clustering._config import Distance, Linkage
 from cluster_core.clustering._groups import find_groups
-from cluster_core.features import FULL_SPECTRUM_MAX, marchenko_pastur
+from cluster_core.features import FULL_SPECTRUM_MAX, Spectrum, marchenko_pastur
 
 
 def correlation_distance(returns: FloatArray, distance: Distance) -> FloatArray:
@@ -52,7 +52,11 @@ def co_movement_k(distances: FloatArray, n_bars: int, random_state: int = 0) -> 
     (k, how) : int, str
     """
     rho = 1.0 - np.asarray(distances, dtype=np.float64) ** 2 / 2.0
-    spectrum = marchenko_pastur(rho, n_bars)
+    if len(rho) <= FULL_SPECTRUM_MAX:  # one decomposition gives the spectrum and the loadings
+        values, vectors = np.linalg.eigh(rho)
+        spectrum = Spectrum(values[::-1].copy(), len(rho), int(n_bars))
+    else:
+        spectrum = marchenko_pastur(rho, n_bars)
     m = spectrum.n_factors
     drivers = f"{m} eigenvalue(s) of the return correlation above the Marchenko-Pastur edge ({spectrum.edge:.2f})"
     if m == 0:
@@ -61,8 +65,6 @@ def co_movement_k(distances: FloatArray, n_bars: int, random_state: int = 0) -> 
         from scipy.sparse.linalg import eigsh
 
         values, vectors = eigsh(rho, k=m, which="LA")
-    else:
-        values, vectors = np.linalg.eigh(rho)
     top = np.argsort(values)[::-1][:m]
     loadings = vectors[:, top] * np.sqrt(np.clip(values[top], 0.0, None))
     # A symbol's loadings are its correlations with the drivers: members of one sector lie along
