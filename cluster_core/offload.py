@@ -193,15 +193,29 @@ def _on_workers(kind: str, data: MarketData, args: tuple, progress: ProgressCall
         _STATE["enabled"] = False
         _STATE["unavailable"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
         return _run(kind, data, args, progress)
+    generation = _STATE.get("generation", 0)  # a failure starts new keys: a cancelled task is never handed back
     fits = {client.submit(_month_fit, shared, date, fcfg, universe, prep, clustering,
-                          key=f"month-fit-{tokenize(data.fingerprint, date, fcfg, universe, prep, clustering)}"): date
+                          key=f"month-fit-{tokenize(data.fingerprint, date, fcfg, universe, prep, clustering)}"
+                              f"-{generation}"): date
             for date in dates}
     assembled = client.submit(_finish, kind, shared, args, dates, fcfg, universe, prep, clustering, list(fits),
-                              key=f"month-walk-{kind}-{tokenize(data.fingerprint, args)}")
-    if progress is not None:  # the fits stay on the workers: only their completion is reported here
-        for finished, future in enumerate(as_completed(list(fits), loop=client.loop), start=1):
-            progress(finished, len(dates), f"{fits[future]:%Y-%m}", "fitted")
-    return _gather(assembled)
+                              key=f"month-walk-{kind}-{tokenize(data.fingerprint, args)}-{generation}")
+    try:
+        if progress is not None:  # the fits stay on the workers: only their completion is reported here
+            for finished, future in enumerate(as_completed(list(fits), loop=client.loop), start=1):
+                progress(finished, len(dates), f"{fits[future]:%Y-%m}", "fitted")
+        return _gather(assembled)
+    except ClusterCoreError:
+        _forget(data, generation)
+        raise
+
+
+def _forget(data: MarketData, generation: int) -> None:
+    """After a failed walk-forward: the next request scatters the data again and submits under new keys."""
+    with _LOCK:
+        _SCATTERED.pop(data.fingerprint, None)
+        if _STATE.get("generation", 0) == generation:
+            _STATE["generation"] = generation + 1
 
 
 def _gather(future: Any) -> object:

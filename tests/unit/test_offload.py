@@ -102,6 +102,32 @@ def test_a_worker_killed_during_a_walk_forward_gives_the_result_or_one_clear_err
     pd.testing.assert_frame_equal(result.rows, run_backtest(recent, features).rows, check_exact=True)
 
 
+def test_when_every_worker_dies_the_error_is_one_line_and_the_next_request_recomputes(recent, workers):
+    # All worker processes die: the data scattered to them is gone, so this walk cannot finish.
+    # The next request must scatter again under new task keys, not get the cancelled task back.
+    features = FeatureConfig(lookback_days=58)
+    killed = []
+
+    def progress(done: int, *_: object) -> None:
+        if done == 1 and not killed:
+            for pid in workers.run(os.getpid).values():
+                os.kill(pid, 9)
+                killed.append(pid)
+
+    try:
+        failed = None
+        offload.backtest(recent, features, None, None, None, BacktestConfig(), progress=progress)
+    except ClusterCoreError as exc:
+        failed = exc
+    assert killed
+    if failed is not None:  # the usual outcome; a walk whose last fits were already assembled may finish
+        assert "\n" not in str(failed) and "open the page again to recompute" in str(failed)
+    workers.wait_for_workers(len(killed), timeout=120)
+    result = offload.backtest(recent, features, None, None, None, BacktestConfig())
+    clear_caches()
+    pd.testing.assert_frame_equal(result.rows, run_backtest(recent, features).rows, check_exact=True)
+
+
 def test_prefetching_starts_the_work_in_the_background_and_keeps_the_result(recent, workers):
     features = FeatureConfig(lookback_days=60)
     with offload.prefetching(), pytest.raises(offload.Warming, match="being computed in the background"):
