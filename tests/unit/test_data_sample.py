@@ -103,3 +103,27 @@ def test_engine_never_imports_streamlit():
     code = "import sys, cluster_core, cluster_core.data, cluster_core.charts, cluster_core.export; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_kept_build_of_the_bundled_file_is_the_build_and_a_bad_or_stale_one_is_rebuilt(tmp_path, monkeypatch):
+    from cluster_core.data import _sample
+    from cluster_core.data._schema import SampleName
+
+    monkeypatch.setattr(_sample, "BUILT_DIR", tmp_path)
+    built = _sample._build_sample(SampleName.DAILY)
+    first = _sample._load_sample.__wrapped__(SampleName.DAILY)  # nothing kept yet: built and kept
+    (kept,) = tmp_path.glob("crypto_daily-*.pickle")
+    second = _sample._load_sample.__wrapped__(SampleName.DAILY)  # read from the kept file
+    for data in (first, second):
+        pd.testing.assert_frame_equal(data.close, built.close, check_exact=True)
+        pd.testing.assert_frame_equal(data.volume_usd, built.volume_usd, check_exact=True)
+        assert (data.notes, data.source, data.fingerprint) == (built.notes, built.source, built.fingerprint)
+    kept.write_bytes(b"not a pickle")  # damaged: built again and rewritten
+    third = _sample._load_sample.__wrapped__(SampleName.DAILY)
+    assert third.fingerprint == built.fingerprint and kept.read_bytes() != b"not a pickle"
+    # another bundled file, or other code that builds it, is another name
+    copy = tmp_path / "crypto_daily.parquet"
+    copy.write_bytes((_sample.DATASETS_DIR / "crypto_daily.parquet").read_bytes() + b"\0")
+    assert _sample._build_key(copy) != _sample._build_key(_sample.DATASETS_DIR / "crypto_daily.parquet")
+    monkeypatch.setattr(_sample, "_BUILD_CODE", ("_build.py",))
+    assert kept.name.rsplit("-", 1)[1] != f"{_sample._build_key(_sample.DATASETS_DIR / 'crypto_daily.parquet')}.pickle"
