@@ -32,6 +32,9 @@ browser-deps:
 ## Install everything and run every test (unit, property, UI, browser).
 test: $(VENV)/.dev browser-deps
 	$(PY) -m ruff check cluster_core pages app.py serve.py tests benchmarks
+	# numba's machine code for UMAP and the bundled build, once: otherwise several test processes
+	# compile the same ~500 functions at the same time on a fresh clone (a minute each here).
+	$(PY) -m cluster_core.warmup
 	$(PY) -m pytest -n 2 --dist loadfile
 
 ## Benchmarks: one table with ratios against baselines measured in the same run.

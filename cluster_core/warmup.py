@@ -50,3 +50,15 @@ def _run() -> None:
     except Exception as exc:  # noqa: BLE001  a failed warm-up only costs speed; the page reports real errors
         _STATE["error"] = f"{type(exc).__name__}: {exc}"
     _STATE["seconds"] = time.perf_counter() - start
+
+
+def main() -> int:
+    """``python -m cluster_core.warmup``: fill the on-disk caches (numba's machine code, the bundled build) once."""
+    status = warm_up(background=False)
+    error = f"; failed: {status['error']}" if status["error"] else ""
+    print(f"warm-up: {status['seconds']:.1f} s{error}")
+    return 1 if status["error"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
