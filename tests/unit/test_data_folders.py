@@ -97,12 +97,18 @@ def _long_csv(market, path, sep=",", epoch=False, encoding="utf-8"):
     return path
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """CSV blocks of 4 KB: the small test files are read in dozens of blocks, as a large file is."""
+@pytest.fixture(params=["parsed once", "block by block"])
+def small_blocks(monkeypatch, request):
+    """CSV blocks of 4 KB: the small test files are read in dozens of blocks, as a large file is.
+
+    Both readers: a file parsed once and kept as Arrow columns for the passes (up to
+    CSV_WHOLE_BYTES), and a larger one parsed block by block in every pass.
+    """
     from cluster_core.data import _files
 
     monkeypatch.setattr(_files, "CSV_BLOCK_BYTES", 4096)
+    if request.param == "block by block":
+        monkeypatch.setattr(_files, "CSV_WHOLE_BYTES", 0)
 
 
 @pytest.mark.parametrize(("sep", "epoch", "encoding"), [(",", False, "utf-8"), (";", False, "utf-8-sig"),
@@ -132,6 +138,27 @@ def test_a_csv_window_is_read_block_by_block_and_changes_no_feature(market, tmp_
     assert window.end == end and window.start == end - pd.Timedelta(days=32) + pd.Timedelta(hours=1)
     config = FeatureConfig(lookback_days=30, as_of=as_of)
     pd.testing.assert_frame_equal(compute_features(window, config).X, compute_features(load_file(path), config).X)
+
+
+@pytest.mark.parametrize(("whole_bytes", "parses"), [(None, 1), (0, 2)])
+def test_a_csv_up_to_the_limit_is_parsed_once_and_a_larger_one_block_by_block(market, tmp_path, monkeypatch,
+                                                                               whole_bytes, parses):
+    """Parses of the whole file: one for a file kept as Arrow columns; one per pass (keys with the window end, rows) above."""
+    from pyarrow import csv as pacsv
+
+    from cluster_core.data import _files
+
+    if whole_bytes is not None:
+        monkeypatch.setattr(_files, "CSV_WHOLE_BYTES", whole_bytes)
+    calls = []
+    for name in ("read_csv", "open_csv"):
+        original = getattr(pacsv, name)
+        monkeypatch.setattr(pacsv, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    path = _long_csv(market, tmp_path / "prices.csv")
+    window = load_file(path, last_days=32)
+    whole_file_parses = len(calls) - 1  # the first call reads the header block only
+    assert calls[0] == "open_csv" and whole_file_parses == parses
+    assert window.end == market.end
 
 
 def test_a_bad_value_in_a_late_block_still_names_its_row(market, tmp_path, small_blocks):
