@@ -178,7 +178,22 @@ def _import_umap() -> object:
     from numba.core.dispatcher import Dispatcher
 
     numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
-    import umap  # heavy import (numba): only when a UMAP map is asked for
+    # Functions with a signature compile while umap-learn is imported, before caching can be
+    # switched on below; during the import every new dispatcher caches (0.2-0.3 s per process).
+    from numba.core import decorators
+
+    def cached_jit(*args: object, **kwargs: object) -> object:
+        kwargs.setdefault("cache", True)
+        return plain_jit(*args, **kwargs)
+
+    plain_jit = decorators.jit
+    decorators.jit = numba.jit = cached_jit
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a function numba cannot cache is compiled, as before
+            import umap  # heavy import (numba): only when a UMAP map is asked for
+    finally:
+        decorators.jit = numba.jit = plain_jit
 
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] in {"umap", "pynndescent"} and module is not None:
