@@ -35,7 +35,7 @@ test: $(VENV)/.dev browser-deps
 	# numba's machine code for UMAP and the bundled build, once: otherwise several test processes
 	# compile the same ~500 functions at the same time on a fresh clone (a minute each here).
 	$(PY) -m cluster_core.warmup
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --durations=25
 
 ## Benchmarks: one table with ratios against baselines measured in the same run.
 bench: $(VENV)/.dev
