@@ -163,6 +163,8 @@ def test_strategy_pages_render_and_export(page, title, heading, download):
     _wait_ready(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stProgress")).to_have_count(0, timeout=LOAD)  # the walk-forward has finished
+    if download:  # the results are drawn (the progress bar can be gone before the next run has drawn them)
+        expect(page.get_by_role("button", name=download)).to_be_visible(timeout=LOAD)
     page.screenshot(path=str(ARTIFACTS / f"{title.lower()}.png"))
     if download:
         with page.expect_download(timeout=LOAD) as info:
