@@ -15,6 +15,8 @@ from cluster_core.network import BACKBONE_ABOVE, Network, backbone
 
 LABELS_UP_TO = 160  # symbols on the tree above which only hubs carry a text label
 EDGE_BANDS = ((-1.0, 0.3, 0.8), (0.3, 0.5, 1.8), (0.5, 1.01, 3.5))  # correlation band -> line width
+# The legend draws every line at one width, so each band also says which width is its own.
+EDGE_WORDS = ("thin", "medium", "thick")
 
 
 def plot_network(
@@ -51,7 +53,7 @@ def plot_network(
         edges, hung = backbone(edges)
     shown = layout.index.intersection(pd.Index(pd.concat([edges["source"], edges["target"]]).unique()))
     fig = go.Figure()
-    for low, high, width in EDGE_BANDS:
+    for (low, high, width), word in zip(EDGE_BANDS, EDGE_WORDS, strict=True):
         band = edges[(edges["correlation"] >= low) & (edges["correlation"] < high)]
         if band.empty:
             continue
@@ -59,9 +61,9 @@ def plot_network(
                               np.full(len(band), np.nan)]).ravel()
         ys = np.column_stack([layout.loc[band["source"], "y"], layout.loc[band["target"], "y"],
                               np.full(len(band), np.nan)]).ravel()
+        name = f"correlation {max(low, -1):.1f} to {min(high, 1):.1f} ({word} links)"
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", line={"width": width,
-                                 "color": LINK_COLOUR}, name=f"correlation {max(low, -1):.1f} to {min(high, 1):.1f}",
-                                 legendgroup="edges", opacity=0.8))
+                                 "color": LINK_COLOUR}, name=name, legendgroup="edges", opacity=0.8))
     node_labels = labels.reindex(shown).fillna(-1).astype(int)
     log_volume = np.log10(volume.reindex(shown).where(lambda v: v > 0))
     span = (log_volume.max() - log_volume.min()) or 1.0

@@ -27,6 +27,12 @@ def test_the_network_page_shows_the_tree_of_the_sidebars_market_mode(mode):
     links = frame_with(at, "source", "target", "correlation", "same_cluster")
     assert len(links) == len(expected.edges)
     assert [c.key for c in at.get("plotly_chart")] == ["network.tree"]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bands = [(t["name"], t["line"]["width"]) for t in spec["data"] if t.get("mode") == "lines"]
+    words = [name.rsplit("(", 1)[1] for name, _ in bands]  # the legend draws one width: the name says it
+    order = ["thin links)", "medium links)", "thick links)"]
+    assert words == [w for w in order if w in words] and len(words) >= 2
+    assert [width for _, width in bands] == sorted({width for _, width in bands})
     raw_hint = [i for i in at.info if "Raw returns" in i.value]
     assert bool(raw_hint) == (mode == "raw")  # the page says what to change when the market hides the sectors
 
