@@ -59,6 +59,10 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    # Clicks and navigations wait up to 90 s (Playwright's default is 30): in `make test` the load
+    # test's ten walk-forwards can hold both cores for minutes while these tests run beside it.
+    # Waits, not timed assertions: the timings are in the benchmarks.
+    context.set_default_timeout(90_000)
     tab = context.new_page()
     tab.base_url = server
     yield tab

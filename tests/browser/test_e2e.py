@@ -15,7 +15,7 @@ LOAD = 90_000
 # Every wait on the page may take this long: these tests share two cores with another test
 # process and the load test's ten walk-forwards, and a page can finish drawing seconds after
 # its script run ends. Waits, not timed assertions: the timings are in the benchmarks.
-expect.set_options(timeout=30_000)
+expect.set_options(timeout=60_000)
 
 
 def _wait_ready(page) -> None:
