@@ -6,7 +6,7 @@ the CLI catch one type and show its message; anything else is a bug.
 
 from __future__ import annotations
 
-__all__ = ["ClusterCoreError", "DataError", "ParameterError"]
+__all__ = ["ClusterCoreError", "ClusterLost", "DataError", "ParameterError"]
 
 
 class ClusterCoreError(Exception):
@@ -19,3 +19,7 @@ class DataError(ClusterCoreError, ValueError):
 
 class ParameterError(ClusterCoreError, ValueError):
     """An argument is outside its documented domain."""
+
+
+class ClusterLost(ClusterCoreError):
+    """Dask workers died or the cluster failed under a computation: nothing wrong with the request itself."""

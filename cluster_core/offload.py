@@ -30,7 +30,7 @@ from cluster_core._memo import Memo
 from cluster_core._typing import ProgressCallback
 from cluster_core.clustering import ClusterConfig, validated_smoothness
 from cluster_core.data import MarketData
-from cluster_core.errors import ClusterCoreError
+from cluster_core.errors import ClusterCoreError, ClusterLost
 from cluster_core.features import FeatureConfig, PrepConfig
 from cluster_core.pipeline import UniverseConfig
 from cluster_core.strategies import BacktestConfig, BacktestResult
@@ -177,41 +177,65 @@ def _result(kind: str, data: MarketData, args: tuple, progress: ProgressCallback
 
 
 def _on_workers(kind: str, data: MarketData, args: tuple, progress: ProgressCallback | None, what: str) -> object:
-    from dask.base import tokenize
-    from distributed import as_completed
-
     features, universe, prep, clustering = args[:4]
     fcfg = features or FeatureConfig()
     (clustering or ClusterConfig()).validated(n_samples=2**31)  # wrong whatever the month: said at once
     if kind != "backtest":
         validated_smoothness(args[4])
     dates = month_ends(data, fcfg, what)
+    attempt = 1
+    while True:
+        try:
+            client = _client()
+        except Exception as exc:  # noqa: BLE001  no worker processes here (e.g. none may be started): compute in-process
+            _STATE["enabled"] = False
+            _STATE["unavailable"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+            return _run(kind, data, args, progress)
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT_S)  # after a crash, the nannies start new ones
+        except TimeoutError:  # none came back in time: this request computes here; the next one tries again
+            return _run(kind, data, args, progress)
+        generation = _STATE.get("generation", 0)  # a failure starts new keys: a cancelled task is never handed back
+        try:
+            return _walk(client, kind, data, args, dates, fcfg, progress, generation)
+        except ClusterLost:
+            # Workers died under this walk (or right after the data was sent again, while the
+            # scheduler still listed a dead one): forget the data and the keys, and once more.
+            _forget(data, generation)
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
+
+
+ATTEMPTS = 2  # a walk the cluster lost under it is run once more before its error is shown
+WORKER_WAIT_S = 90  # how long a request waits for a restarted worker before computing in its own thread
+
+
+def _walk(client: Any, kind: str, data: MarketData, args: tuple, dates: list, fcfg: FeatureConfig,
+          progress: ProgressCallback | None, generation: int) -> object:
+    """Submit one walk-forward as month-fit tasks plus the task that assembles them; wait for it."""
+    from dask.base import tokenize
+    from distributed import as_completed
+
+    _, universe, prep, clustering = args[:4]
     try:
-        client = _client()
         shared = _scatter(client, data)
-    except Exception as exc:  # noqa: BLE001  no worker processes here (e.g. none may be started): compute in-process
-        _STATE["enabled"] = False
-        _STATE["unavailable"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
-        return _run(kind, data, args, progress)
-    generation = _STATE.get("generation", 0)  # a failure starts new keys: a cancelled task is never handed back
+    except Exception as exc:  # noqa: BLE001  sending local data fails only when the cluster does
+        raise ClusterLost(f"The local worker processes failed to receive the data: {type(exc).__name__}") from None
     fits = {client.submit(_month_fit, shared, date, fcfg, universe, prep, clustering,
                           key=f"month-fit-{tokenize(data.fingerprint, date, fcfg, universe, prep, clustering)}"
                               f"-{generation}"): date
             for date in dates}
     assembled = client.submit(_finish, kind, shared, args, dates, fcfg, universe, prep, clustering, list(fits),
                               key=f"month-walk-{kind}-{tokenize(data.fingerprint, args)}-{generation}")
-    try:
-        if progress is not None:  # the fits stay on the workers: only their completion is reported here
-            for finished, future in enumerate(as_completed(list(fits), loop=client.loop), start=1):
-                progress(finished, len(dates), f"{fits[future]:%Y-%m}", "fitted")
-        return _gather(assembled)
-    except ClusterCoreError:
-        _forget(data, generation)
-        raise
+    if progress is not None:  # the fits stay on the workers: only their completion is reported here
+        for finished, future in enumerate(as_completed(list(fits), loop=client.loop), start=1):
+            progress(finished, len(dates), f"{fits[future]:%Y-%m}", "fitted")
+    return _gather(assembled)
 
 
 def _forget(data: MarketData, generation: int) -> None:
-    """After a failed walk-forward: the next request scatters the data again and submits under new keys."""
+    """After a walk-forward the cluster lost: the next try scatters the data again and submits under new keys."""
     with _LOCK:
         _SCATTERED.pop(data.fingerprint, None)
         if _STATE.get("generation", 0) == generation:

@@ -34,7 +34,7 @@ from cluster_core._typing import ProgressCallback
 from cluster_core._validation import check_enum, check_int
 from cluster_core.clustering import ClusterConfig, ClusterMethod, validated_smoothness
 from cluster_core.data import MarketData
-from cluster_core.errors import ClusterCoreError, DataError, ParameterError
+from cluster_core.errors import ClusterCoreError, ClusterLost, DataError, ParameterError
 from cluster_core.features import FeatureConfig, FeaturePreset, PrepConfig, resolve_features
 from cluster_core.history import changes
 from cluster_core.pipeline import UniverseConfig
@@ -454,7 +454,7 @@ def task_result(future: object, where: str, during: str, then: str) -> object:
                                "on them, or leave the scheduler blank to use this machine.") from None
     except (OSError, TimeoutError, KilledWorker, CancelledError) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise ClusterCoreError(f"The Dask cluster ({where}) failed {during}: {type(exc).__name__}: "
+        raise ClusterLost(f"The Dask cluster ({where}) failed {during}: {type(exc).__name__}: "
                                f"{reason}. {then}") from None
 
 

@@ -53,11 +53,15 @@ def _run() -> None:
 
 
 def main() -> int:
-    """``python -m cluster_core.warmup``: fill the on-disk caches (numba's machine code, the bundled build) once."""
+    """``python -m cluster_core.warmup``: fill the on-disk caches (numba's machine code, the bundled build) once.
+
+    Exit status 0 also when a step failed (it is printed): a cold cache only costs time, and
+    ``make test`` must go on to the tests, which report any real fault themselves.
+    """
     status = warm_up(background=False)
-    error = f"; failed: {status['error']}" if status["error"] else ""
+    error = f"; failed (the caches stay cold, nothing else changes): {status['error']}" if status["error"] else ""
     print(f"warm-up: {status['seconds']:.1f} s{error}")
-    return 1 if status["error"] else 0
+    return 0
 
 
 if __name__ == "__main__":
