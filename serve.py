@@ -36,9 +36,10 @@ WARM_PAGES = (APP.parent / "pages" / "backtest.py", APP.parent / "pages" / "stab
 def warm_landing_page() -> None:
     """Run the landing page once in this process, with the default sidebar, before serving.
 
-    The pages keep the engine's results in ``st.cache_resource``, which is per process and
-    shared by every session: this run leaves the default view's data, features, clustering
-    and map in the very cache the first visitors read (their landing then only renders).
+    The engine keeps each step of a view once per process (:mod:`cluster_core.views`), and
+    the pages keep the loaded data in ``st.cache_resource``, both shared by every session:
+    this run leaves the default view's data, features, clustering and map in the very
+    caches the first visitors read (their landing then only renders).
     """
     start = time.perf_counter()
     problem = _run_page(LANDING)

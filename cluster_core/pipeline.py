@@ -1,8 +1,9 @@
 """One entry point per view of one window: a frozen, hashable config in, one result value out.
 
-The UI caches these calls keyed on ``(data.fingerprint, config)``; the CLI calls them
-directly. Nothing here draws anything. The month-by-month views (backtest, stability,
-peers over time) are in :mod:`cluster_core.walkforward`.
+The pages reach them through :mod:`cluster_core.views`, which keeps each step keyed on
+``(data.fingerprint, configs)``; the CLI calls them directly. Nothing here draws anything.
+The month-by-month views (backtest, stability, peers over time) are in
+:mod:`cluster_core.walkforward`.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ DOC = "docs/network.md"
 session = setup_page()
 result = cluster_result(session)
 network = network_result(session)
-layout = network_layout(session, network)
+layout = network_layout(session)
 fs = result.view.features
 spectrum = network.spectrum
 
