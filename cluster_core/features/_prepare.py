@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -74,6 +75,7 @@ IQR_PER_SD = 1.349  # the interquartile range of a normal distribution, in stand
 _MOMENTS = frozenset({Feature.SKEWNESS.value, Feature.KURTOSIS.value})
 _RISK = frozenset(f.value for f in RISK_SCALES)
 _KNOWN = frozenset(f.value for f in Feature)
+_VOLUME = frozenset(f.value for f in VOLUME_LIKE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,21 +134,19 @@ def prepare_features(X: pd.DataFrame, config: PrepConfig | None = None) -> Prepa
     if len(X) < 3:
         raise DataError(f"{len(X)} symbol(s) have features; clustering needs at least 3.")
     notes: list[str] = []
-    raw = X.loc[:, list(dict.fromkeys(cfg.features))].astype(np.float64)
-    if cfg.log_volume:
-        for col in raw.columns:
-            if col in {f.value for f in VOLUME_LIKE}:
-                values = raw[col].to_numpy()
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    raw[col] = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
-    if cfg.log_risk:
-        for col in _RISK.intersection(raw.columns):
-            magnitude = np.abs(raw[col].to_numpy())  # VaR and CVaR are losses: negative returns
-            with np.errstate(divide="ignore", invalid="ignore"):
-                raw[col] = np.where(magnitude > 0, np.log(np.where(magnitude > 0, magnitude, 1.0)), np.nan)
-    if cfg.tame_moments:
-        for col in _MOMENTS.intersection(raw.columns):
-            raw[col] = np.arcsinh(raw[col])
+    columns = list(dict.fromkeys(cfg.features))
+    values = X.loc[:, columns].to_numpy(dtype=np.float64, copy=True, na_value=np.nan)  # transformed in place, column by column
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, col in enumerate(columns):
+            v = values[:, j]
+            if cfg.log_volume and col in _VOLUME:
+                values[:, j] = np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
+            elif cfg.log_risk and col in _RISK:
+                magnitude = np.abs(v)  # VaR and CVaR are losses: negative returns
+                values[:, j] = np.where(magnitude > 0, np.log(np.where(magnitude > 0, magnitude, 1.0)), np.nan)
+            elif cfg.tame_moments and col in _MOMENTS:
+                values[:, j] = np.arcsinh(v)
+    raw = pd.DataFrame(values, index=X.index, columns=pd.Index(columns))
     if cfg.winsorize is not None:
         q = check_float("winsorize", cfg.winsorize, 0.0, 0.25)
         raw = raw.clip(raw.quantile(q), raw.quantile(1 - q), axis=1)
@@ -176,13 +176,19 @@ def trait_weights(columns: pd.Index) -> pd.Series:
 
 
 def _drop_unusable(raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    empty = [c for c in raw.columns if raw[c].notna().sum() == 0]
-    constant = [c for c in raw.columns if c not in empty and raw[c].nunique(dropna=True) <= 1]
+    values = raw.to_numpy()
+    present = ~np.isnan(values)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: reported as empty below
+        lowest, highest = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+    is_empty = ~present.any(axis=0)
+    empty = [c for c, e in zip(raw.columns, is_empty, strict=True) if e]
+    constant = [c for c, e, lo, hi in zip(raw.columns, is_empty, lowest, highest, strict=True) if not e and lo == hi]
     if empty:
         notes.append(f"Dropped feature(s) with no value: {', '.join(empty)}.")
     if constant:
         notes.append(f"Dropped constant feature(s): {', '.join(constant)}.")
-    kept = raw.drop(columns=empty + constant)
+    kept = raw.drop(columns=empty + constant) if empty or constant else raw
     if kept.shape[1] == 0:
         raise DataError("No usable feature left (all missing or constant). Choose other features.")
     return kept
@@ -192,9 +198,13 @@ def _scale(raw: pd.DataFrame, scaling: Scaling) -> pd.DataFrame:
     if scaling is Scaling.STANDARD:
         return (raw - raw.mean()) / raw.std(ddof=0)
     if scaling is Scaling.ROBUST:
-        spread = (raw.quantile(0.75) - raw.quantile(0.25)) / IQR_PER_SD  # in standard-deviation units
-        spread = spread.where(spread > 0, raw.std(ddof=0))
-        return (raw - raw.median()) / spread
+        values = raw.to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a column with one value: spread 0, handled below
+            low, median, high = np.nanquantile(values, [0.25, 0.5, 0.75], axis=0)
+            spread = (high - low) / IQR_PER_SD  # in standard-deviation units
+            spread = np.where(spread > 0, spread, np.nanstd(values, axis=0))
+        return pd.DataFrame((values - median) / spread, index=raw.index, columns=raw.columns)
     ranks = raw.rank(method="average")
     counts = raw.notna().sum()
     return pd.DataFrame(stats.norm.ppf((ranks - 0.5) / counts), index=raw.index, columns=raw.columns)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from cluster_core.data import build_market_data
 from cluster_core.errors import DataError, ParameterError
@@ -126,6 +127,55 @@ def test_all_nan_and_constant_columns_are_dropped_with_notes(recent):
     assert "btc_corr" not in prepared.Z.columns and "beta_btc" not in prepared.Z.columns
     assert any("no value: btc_corr" in n for n in prepared.notes)
     assert any("constant feature(s): beta_btc" in n for n in prepared.notes)
+
+
+def _reference_preparation(X: pd.DataFrame, cfg: PrepConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The preparation written plainly, one column at a time with pandas: ``(raw, Z)``."""
+    volume, risk = {"avg_daily_volume_usd", "amihud_illiquidity"}, {"annualized_vol", "downside_vol", "var_95", "cvar_95"}
+    raw = pd.DataFrame(index=X.index)
+    for col in dict.fromkeys(cfg.features):
+        x = X[col].astype(float)
+        if cfg.log_volume and col in volume:
+            x = np.log10(x.where(x > 0))
+        elif cfg.log_risk and col in risk:
+            x = np.log(x.abs().where(x.abs() > 0))
+        elif cfg.tame_moments and col in {"skewness", "kurtosis"}:
+            x = np.arcsinh(x)
+        if cfg.winsorize is not None:
+            x = x.clip(x.quantile(cfg.winsorize), x.quantile(1 - cfg.winsorize))
+        if x.notna().any() and x.nunique() > 1:
+            raw[col] = x
+    Z = pd.DataFrame(index=X.index)
+    for col in raw:
+        x = raw[col]
+        if cfg.scaling == "standard":
+            z = (x - x.mean()) / x.std(ddof=0)
+        elif cfg.scaling == "robust":
+            spread = (x.quantile(0.75) - x.quantile(0.25)) / 1.349
+            z = (x - x.median()) / (spread if spread > 0 else x.std(ddof=0))
+        else:
+            z = pd.Series(stats.norm.ppf((x.rank() - 0.5) / x.count()), index=x.index)
+        if cfg.clip is not None:
+            z = z.clip(-cfg.clip, cfg.clip)
+        Z[col] = z.fillna(z.median())
+    return raw, Z
+
+
+@pytest.mark.parametrize("scaling", list(Scaling))
+@pytest.mark.parametrize("options", [{}, {"winsorize": 0.05, "clip": 3.0},
+                                     {"log_volume": False, "log_risk": False, "tame_moments": False}])
+def test_preparation_equals_a_plain_column_by_column_reference(recent, scaling, options):
+    X = recent.X.copy()
+    X.iloc[:7, X.columns.get_loc("annualized_vol")] = np.nan  # gaps: the scaled median fills them
+    X["btc_corr"] = np.nan  # no value: dropped
+    X["beta_btc"] = 0.5  # constant: dropped
+    features = (*dict.fromkeys([f.value for f in DEFAULT_FEATURES] + ["skewness", "kurtosis", "amihud_illiquidity"]),
+                "btc_corr", "beta_btc")
+    cfg = PrepConfig(features=features, scaling=scaling, trait_weights=False, **options)
+    prepared = prepare_features(X, cfg)
+    raw, Z = _reference_preparation(X, cfg)
+    pd.testing.assert_frame_equal(prepared.raw, raw, rtol=1e-12, check_names=False)
+    pd.testing.assert_frame_equal(prepared.Z, Z, rtol=1e-12, check_names=False)
 
 
 @pytest.mark.parametrize(
