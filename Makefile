@@ -38,7 +38,7 @@ test: $(VENV)/.dev browser-deps
 	$(PY) -m pytest -n 2 --dist loadfile --durations=25
 
 ## Benchmarks: one table with ratios against baselines measured in the same run.
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev browser-deps
 	$(PY) -m benchmarks
 
 lint: $(VENV)/.dev

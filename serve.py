@@ -9,6 +9,12 @@ first page finds everything imported, compiled and computed, and a shared deep l
 (``/stability?smooth=0.5``) opens that page inside the app's navigation even as the first
 request. ``make run`` and the browser tests use it; extra arguments go to ``streamlit run``.
 
+Every page draws Plotly charts, and Streamlit loads plotly.js (4.7 MB) only when the
+first chart arrives, then spends one to two seconds evaluating it while the page waits.
+This launcher serves Streamlit's own front end with one line added to its ``index.html``
+(:func:`static_with_plotly_early`): the browser starts plotly.js while it waits for the
+first page's script, so the first map shows about a second sooner.
+
 Month-by-month results (Backtest, Stability, Peers over time) are computed on worker
 processes (:mod:`cluster_core.offload`), and the Backtest and Stability pages' default
 walk-forwards are started there before the server listens, then finish in the background.
@@ -16,9 +22,11 @@ walk-forwards are started there before the server listens, then finish in the ba
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +39,58 @@ from cluster_core.warmup import warm_up
 APP = Path(__file__).resolve().parent / "app.py"
 LANDING = APP.parent / "pages" / "cluster_map.py"
 WARM_PAGES = (APP.parent / "pages" / "backtest.py", APP.parent / "pages" / "stability.py")
+STATIC_CACHE = APP.parent / ".cache" / "static"
+PLOTLY_EARLY_ENV = "CLUSTER_CORE_PLOTLY_EARLY"  # "off": serve Streamlit's index.html unchanged
+
+
+def static_with_plotly_early(original: Path, cache: Path = STATIC_CACHE) -> Path | None:
+    """Return a copy of Streamlit's static folder whose ``index.html`` starts plotly.js at once.
+
+    The copy is ``index.html`` with a preload of Streamlit's own PlotlyChart chunk and a
+    module script that imports it as soon as Streamlit's code has run, and links to every other entry of
+    ``original``, so nothing else changes. ``None`` (serve the original) when the folder
+    does not have exactly one PlotlyChart chunk or ``index.html`` has no ``</head>``: a
+    Streamlit release laid out otherwise is served as it is. The copy is made once per
+    chunk name and original folder, atomically (several servers may start at once).
+    """
+    chunks = sorted((original / "static" / "js").glob("PlotlyChart.*.js"))
+    index = (original / "index.html").read_text(encoding="utf-8") if (original / "index.html").is_file() else ""
+    if len(chunks) != 1 or index.count("</head>") != 1:
+        return None
+    target = cache / f"{chunks[0].stem}-{hashlib.blake2b(str(original.resolve()).encode(), digest_size=4).hexdigest()}"
+    if (target / "index.html").is_file():
+        return target
+    chunk = f"./static/js/{chunks[0].name}"
+    early = (f'    <link rel="modulepreload" crossorigin href="{chunk}">\n'  # fetched beside Streamlit's own code
+             f'    <script type="module">setTimeout(() => import("{chunk}"), 0)</script>\n')  # run once that has
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cache, prefix=".staging-"))
+    (staging / "index.html").write_text(index.replace("</head>", early + "  </head>"), encoding="utf-8")
+    for entry in original.iterdir():
+        if entry.name != "index.html":
+            (staging / entry.name).symlink_to(entry)
+    try:
+        staging.rename(target)
+    except OSError:  # another server made it first: use theirs
+        for entry in staging.iterdir():
+            entry.unlink()
+        staging.rmdir()
+    return target
+
+
+def _serve_plotly_early() -> None:
+    """Make Streamlit serve :func:`static_with_plotly_early`'s folder (unless turned off or not applicable)."""
+    from streamlit import file_util
+
+    if os.environ.get(PLOTLY_EARLY_ENV, "on").strip().lower() in {"0", "off"}:
+        return
+    try:
+        folder = static_with_plotly_early(Path(file_util.get_static_dir()))
+    except OSError as exc:  # a read-only project folder: Streamlit's own page, a second later
+        print(f"Serving Streamlit's index.html unchanged ({type(exc).__name__}: {exc}).", flush=True)
+        return
+    if folder is not None:
+        file_util.get_static_dir = lambda: str(folder)
 
 
 def warm_landing_page() -> None:
@@ -97,5 +157,6 @@ if __name__ == "__main__":
     # app.py; until then a deep link such as /stability on a fresh server would run
     # pages/stability.py alone, in the legacy pages/-directory mode (no page config, raw nav).
     PagesManager.uses_pages_directory = False
+    _serve_plotly_early()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     sys.exit(cli.main())

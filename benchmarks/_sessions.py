@@ -11,6 +11,7 @@ CPU-seconds per landing against the server's 0.4).
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -27,18 +28,20 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_server(output: IO | int = subprocess.DEVNULL, timeout: float = 300.0) -> tuple[subprocess.Popen, str]:
+def start_server(output: IO | int = subprocess.DEVNULL, timeout: float = 300.0,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """Start ``serve.py`` (the app plus its warm-up) on a free loopback port; return it and its URL once healthy.
 
-    ``output`` receives the server's stdout and stderr. The first warm-up of a fresh clone
-    compiles umap-learn (25-50 s). Raises ``RuntimeError`` if the server exits or is not
-    healthy within ``timeout`` seconds (it is killed).
+    ``output`` receives the server's stdout and stderr; ``env`` adds environment variables.
+    The first warm-up of a fresh clone compiles umap-learn (25-50 s). Raises
+    ``RuntimeError`` if the server exits or is not healthy within ``timeout`` seconds (it is killed).
     """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen([sys.executable, "serve.py", "--server.headless", "true", "--server.port", str(port),
-                               "--server.address", "127.0.0.1"], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+                               "--server.address", "127.0.0.1"], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+                              env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while server.poll() is None and time.monotonic() < deadline:

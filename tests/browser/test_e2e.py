@@ -46,6 +46,10 @@ def test_first_page_is_the_umap_cluster_map_and_loads_fast(page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_text("UMAP map")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "cluster_map.png"))
+    # serve.py's front end starts plotly.js at once (not when the first chart arrives), and it is there
+    html = page.request.get(page.base_url + "/").text()
+    chunk = html.split('import("./')[1].split('")')[0]
+    assert chunk.startswith("static/js/PlotlyChart.") and page.request.get(f"{page.base_url}/{chunk}").ok
 
 
 def test_walk_every_page_change_k_and_download_clusters_csv(page):
