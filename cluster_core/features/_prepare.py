@@ -135,7 +135,8 @@ def prepare_features(X: pd.DataFrame, config: PrepConfig | None = None) -> Prepa
         raise DataError(f"{len(X)} symbol(s) have features; clustering needs at least 3.")
     notes: list[str] = []
     columns = list(dict.fromkeys(cfg.features))
-    values = X.loc[:, columns].to_numpy(dtype=np.float64, copy=True, na_value=np.nan)  # transformed in place, column by column
+    # transformed in place, column by column
+    values = X.loc[:, columns].to_numpy(dtype=np.float64, copy=True, na_value=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         for j, col in enumerate(columns):
             v = values[:, j]
