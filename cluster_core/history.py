@@ -7,7 +7,7 @@ turns that sequence into what the analyst follows month to month (:class:`Month`
    co-membership history (``smoothness`` = weight on the past; 0 = the own fits);
 2. :func:`cluster_core.strategies.align_labels` renumbers the clusters to match last
    month's (a group that ends never lends its number to a new one);
-3. :func:`cluster_core.interpretation.profile_clusters` names them, each aligned group
+3. :func:`cluster_core.interpretation.cluster_names` names them, each aligned group
    keeping last month's name while the rule behind it still applies (in a month whose
    groups are carried, the names are carried with them); every group is marked
    ``new``, ``kept`` or ``renamed``.
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cluster_core.clustering import Clustering, Evolved, evolve, silhouette
-from cluster_core.interpretation import profile_clusters
+from cluster_core.interpretation import cluster_names
 from cluster_core.strategies import align_labels, label_changes
 
 __all__ = ["Month", "MonthFit", "NameStatus", "changes", "tradeoff", "walk"]
@@ -116,7 +116,7 @@ class Month:
         are kept from month to month while still true, so they can differ from it.
         """
         own = self.own.fit.labels
-        fresh = profile_clusters(self.own.X.loc[own.index], own).names
+        fresh = cluster_names(self.own.X.loc[own.index], own)
         rows = []
         for c in sorted(int(c) for c in self.labels.unique()):
             members = sorted(self.labels.index[self.labels == c])
@@ -177,7 +177,7 @@ def _names(
     if carried and before is not None and all(c in before.names.index for c in present):
         names = before.names.loc[present]  # nothing was re-decided this month
     else:
-        names = profile_clusters(month.X, labels, keep_names=kept).names
+        names = cluster_names(month.X, labels, keep_names=kept)
     clusters = [int(c) for c in names.index if c >= 0]
     previous = pd.Series({c: kept.get(c, np.nan) for c in clusters}, dtype=object)
     if before is None:

@@ -83,6 +83,54 @@ def profile_clusters(
         "Whole market". The reason lists the two features that most set the cluster
         apart from the others, with their ratio or difference, and is unique too.
     """
+    named = _named(X, labels, keep_names or {}, with_reasons=True)
+    X, logged, mean_u, std_u = named.X, named.logged, named.mean_u, named.std_u
+    codes = labels.to_numpy()
+    clusters = list(named.clusters)
+    z_rows = {c: (logged[codes == c].mean() - mean_u) / std_u for c in clusters}
+    names, reasons = named.names, named.reasons
+    if (labels < 0).any():
+        reasons[-1] = "not close enough to any group to join it"
+        clusters.append(-1)
+        z_rows[-1] = (logged.loc[labels.index[labels < 0]].mean() - mean_u) / std_u
+    table = _table(X, labels, clusters, names, reasons, confidence)
+    zscores = pd.DataFrame({names[c]: z_rows[c] for c in clusters}).T
+    zscores.index.name = "cluster_name"
+    return ClusterProfile(table, zscores, _name_series(names))
+
+
+def cluster_names(X: pd.DataFrame, labels: pd.Series, keep_names: Mapping[int, str] | None = None) -> pd.Series:
+    """Name per cluster label, exactly :func:`profile_clusters`'s ``names``, without its tables.
+
+    The month-by-month views name every month end's groups and read nothing else.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"annualized_vol": [0.01, 0.012, 0.011, 0.9, 1.1, 1.0]}, index=list("abcdef"))
+    >>> cluster_names(X, pd.Series([0, 0, 0, 1, 1, 1], index=X.index)).index.tolist()
+    [0, 1]
+    """
+    return _name_series(_named(X, labels, keep_names or {}, with_reasons=False).names)
+
+
+def _name_series(names: dict[int, str]) -> pd.Series:
+    return pd.Series(names, name="cluster_name").sort_index()
+
+
+@dataclass(frozen=True)
+class _Named:
+    """The names of the clusters and what :func:`profile_clusters` reuses to tabulate them."""
+
+    X: pd.DataFrame
+    logged: pd.DataFrame
+    mean_u: pd.Series
+    std_u: pd.Series
+    clusters: tuple[int, ...]  # the labels >= 0, ascending
+    names: dict[int, str]  # noise (-1) included when there is noise
+    reasons: dict[int, str]  # empty unless asked for
+
+
+def _named(X: pd.DataFrame, labels: pd.Series, keep_names: Mapping[int, str], with_reasons: bool) -> _Named:
     X = X.loc[labels.index]
     logged = X.copy()
     for col in (Feature.AVG_DAILY_VOLUME_USD.value, Feature.AMIHUD.value):
@@ -93,25 +141,18 @@ def profile_clusters(
             logged[col] = np.arcsinh(logged[col])
     mean_u, std_u = logged.mean(), logged.std(ddof=0).replace(0, np.nan)
     clusters = sorted(int(c) for c in labels.unique() if c >= 0)
-    traits, z_rows = {}, {}
+    traits = {}
     codes = labels.to_numpy()
     raw_all = X[codes >= 0].median()
     raw, log = X.to_numpy(dtype=np.float64), logged.to_numpy(dtype=np.float64)  # once, not per cluster
     for c in clusters:
         inside, outside = codes == c, (codes != c) & (codes >= 0)
-        z_rows[c] = (logged[inside].mean() - mean_u) / std_u
         traits[c] = _traits(X, raw, log, inside, outside, std_u, int(inside.sum()) / int((codes >= 0).sum()),
                             raw_all)
-    names, reasons = _assign_names(traits, keep_names or {})
+    names, reasons = _assign_names(traits, keep_names, with_reasons)
     if (labels < 0).any():
         names[-1] = NOISE_NAME
-        reasons[-1] = "not close enough to any group to join it"
-        clusters.append(-1)
-        z_rows[-1] = (logged.loc[labels.index[labels < 0]].mean() - mean_u) / std_u
-    table = _table(X, labels, clusters, names, reasons, confidence)
-    zscores = pd.DataFrame({names[c]: z_rows[c] for c in clusters}).T
-    zscores.index.name = "cluster_name"
-    return ClusterProfile(table, zscores, pd.Series(names, name="cluster_name").sort_index())
+    return _Named(X, logged, mean_u, std_u, tuple(clusters), names, reasons)
 
 
 _RATIO = (Feature.ANNUALIZED_VOL.value, Feature.DOWNSIDE_VOL.value, Feature.AVG_DAILY_VOLUME_USD.value,
@@ -162,7 +203,9 @@ def _rule_applies(rule: NamingRule, t: Traits) -> bool:
     return bool(rule.applies(t)) and _true_of_members(t, rule.holds(t), rule.by_volume)
 
 
-def _assign_names(traits: dict[int, Traits], keep: Mapping[int, str]) -> tuple[dict[int, str], dict[int, str]]:
+def _assign_names(traits: dict[int, Traits], keep: Mapping[int, str],
+                  with_reasons: bool = True) -> tuple[dict[int, str], dict[int, str]]:
+    """Name every cluster (rules first, then traits); the reasons too when asked (else an empty dict)."""
     if len(traits) == 1:
         only = next(iter(traits))
         return {only: "Whole market"}, {only: "one group: no cluster structure to set it apart"}
@@ -181,7 +224,7 @@ def _assign_names(traits: dict[int, Traits], keep: Mapping[int, str]) -> tuple[d
     holds = {c: _RULES[n].holds(traits[c]) for c, n in names.items()}
     for c in sorted(set(traits) - set(names)):
         names[c], holds[c] = _trait_name(c, traits[c], claimed, keep.get(c))
-    return names, _reasons(traits, holds)
+    return names, _reasons(traits, holds) if with_reasons else {}
 
 
 def _trait_name(c: int, t: Traits, claimed: set[tuple[str, int]], kept: str | None) -> tuple[str, np.ndarray]:

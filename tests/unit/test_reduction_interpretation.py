@@ -9,7 +9,7 @@ import pytest
 from cluster_core.clustering import ClusterConfig, fit_clusters
 from cluster_core.errors import DataError, ParameterError
 from cluster_core.features import compute_features, prepare_features
-from cluster_core.interpretation import NAMING_RULES, profile_clusters
+from cluster_core.interpretation import NAMING_RULES, cluster_names, profile_clusters
 from cluster_core.reduction import Reduction, ReductionConfig, reduce_2d
 
 
@@ -114,6 +114,22 @@ def test_noise_is_named_and_names_stay_unique_when_many_clusters_look_alike(rece
     assert profile.names[-1] == "Noise / outliers"
     assert profile.names.is_unique
     assert len(profile.names) == labels.nunique()
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 6, 9])
+def test_names_alone_are_the_profiles_names(recent, k):
+    """The month-by-month views ask for names only: the same names, with or without noise and kept names."""
+    fs, prepared = recent
+    labels = fit_clusters(prepared.Z, ClusterConfig(n_clusters=k), order_by=fs.X["annualized_vol"]).labels \
+        if k > 1 else pd.Series(0, index=fs.X.index)
+    noisy = labels.where(np.arange(len(labels)) % 11 != 0, -1)
+    for case in (labels, noisy):
+        profile = profile_clusters(fs.X, case)
+        pd.testing.assert_series_equal(cluster_names(fs.X, case), profile.names)
+        kept = {int(c): n for c, n in profile.names.items() if c >= 0}
+        swapped = dict(zip(kept, reversed(list(kept.values())), strict=True))  # last month's names, shuffled
+        pd.testing.assert_series_equal(cluster_names(fs.X, case, keep_names=swapped),
+                                       profile_clusters(fs.X, case, keep_names=swapped).names)
 
 
 def test_naming_rules_are_documented():
