@@ -67,8 +67,29 @@ def test_a_single_click_on_a_map_point_selects_its_row(page):
     # the stablecoins' trace: four points far from the dense continuum, none under another
     point = plot.locator(".scatterlayer .trace").first.locator(".points path").first
     label = plot.locator(".hoverlayer .hovertext")
+    selected = page.get_by_role("heading", name=re.compile(r"^Selected \("))
     deadline = time.monotonic() + LOAD / 1000
-    while True:  # the chart answers the pointer (its hover label) before the click; a late redraw moves the point
+    while True:
+        x, y = _point_under_pointer(page, point, label, deadline)
+        page.mouse.click(x, y)
+        try:
+            expect(selected).to_have_count(1, timeout=20_000)
+            break
+        except AssertionError:
+            # A click can land while the chart redraws under it (both cores busy in make test): once the
+            # app is idle with nothing selected, nothing was lost by the click, and it is made again.
+            _wait_ready(page)
+            if selected.count() or time.monotonic() > deadline:
+                raise
+    expect(page.get_by_role("heading", name="Selected (1)")).to_be_visible(timeout=LOAD)
+    _wait_ready(page)
+    expect(page.get_by_role("button", name="coin page")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "map_click_selected.png"))
+
+
+def _point_under_pointer(page, point, label, deadline: float) -> tuple[float, float]:
+    """Move the pointer onto ``point`` until the chart answers (its hover label); return where it is."""
+    while True:  # a late redraw moves the point
         # the point in the middle of the window: at its top edge, Streamlit's sticky header would take the pointer
         point.evaluate("el => el.scrollIntoView({block: 'center', inline: 'center'})")
         box = point.bounding_box()
@@ -77,15 +98,10 @@ def test_a_single_click_on_a_map_point_selects_its_row(page):
         page.mouse.move(x, y, steps=5)
         try:
             expect(label).to_have_count(1, timeout=3_000)
-            break
+            return x, y
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-    page.mouse.click(x, y)
-    expect(page.get_by_role("heading", name="Selected (1)")).to_be_visible(timeout=LOAD)
-    _wait_ready(page)
-    expect(page.get_by_role("button", name="coin page")).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "map_click_selected.png"))
 
 
 def test_the_backtest_says_and_shows_the_weighting_it_used(page):

@@ -134,7 +134,9 @@ def test_the_backtest_headline_says_what_it_is_worth():
     from cluster_core.data import load_sample
     from cluster_core.strategies import assess_backtest
     from cluster_core.walkforward import run_backtest
+    from pages import _sweeps
 
+    _sweeps._SWEEPS.clear()  # no sweep kept in this process (a Robustness test may have run one that holds it)
     at = page("backtest.py")
     at.query_params["map"] = "pca"
     at.run()
