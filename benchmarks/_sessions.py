@@ -55,6 +55,19 @@ def start_server(output: IO | int = subprocess.DEVNULL, timeout: float = 300.0,
     raise RuntimeError("serve.py did not start")
 
 
+def stop_server(server: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a server started by :func:`start_server`: terminate, then kill if it has not exited in ``timeout`` s."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright drives it (no browser download)
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
 @dataclass
 class Run:
     """One page run as the server delivered it."""

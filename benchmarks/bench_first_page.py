@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import statistics
-import subprocess
 import time
 
 from benchmarks._harness import Row
-from benchmarks._sessions import start_server
+from benchmarks._sessions import CHROMIUM, CHROMIUM_FLAGS, start_server, stop_server
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 REPEATS = 3
 
 
@@ -21,7 +18,7 @@ def first_page_seconds(early: bool) -> float:
     server, url = start_server(env={"CLUSTER_CORE_PLOTLY_EARLY": "on" if early else "off"})
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
             start = time.perf_counter()
             page.goto(url + "/")
@@ -31,11 +28,7 @@ def first_page_seconds(early: bool) -> float:
             seconds = time.perf_counter() - start
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server, timeout=20)
     return seconds
 
 

@@ -9,13 +9,12 @@ another in the same run. Peak memory is the server's RSS growth over the whole s
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 
 import psutil
 
 from benchmarks._harness import Row
-from benchmarks._sessions import Run, Session, start_server
+from benchmarks._sessions import Run, Session, start_server, stop_server
 
 TABS = 10
 CROWD = 20
@@ -135,8 +134,4 @@ def run() -> list[Row]:
                         None, "baseline: a landing alone; target 3 s"))
         return rows
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)

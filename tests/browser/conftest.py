@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from benchmarks._sessions import CHROMIUM, CHROMIUM_FLAGS
 from tests.conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 SERVER_PIDS: dict[str, int] = {}  # url -> the server's process id (the load test reads its memory and CPU)
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    from benchmarks._sessions import start_server
+    from benchmarks._sessions import start_server, stop_server
 
     log = open(ARTIFACTS.joinpath("server.log") if ARTIFACTS.mkdir(exist_ok=True) is None else os.devnull, "w")
     try:
@@ -36,11 +26,7 @@ def server() -> Iterator[str]:
         pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
     SERVER_PIDS[url] = proc.pid
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
     log.close()
 
 
