@@ -41,6 +41,11 @@ LANDING = APP.parent / "pages" / "cluster_map.py"
 WARM_PAGES = (APP.parent / "pages" / "backtest.py", APP.parent / "pages" / "stability.py")
 STATIC_CACHE = APP.parent / ".cache" / "static"
 PLOTLY_EARLY_ENV = "CLUSTER_CORE_PLOTLY_EARLY"  # "off": serve Streamlit's index.html unchanged
+WARMUP_ENV = "CLUSTER_CORE_WARMUP"  # "off": listen at once, warm nothing (the first visitor computes)
+
+
+def _switched_off(name: str) -> bool:
+    return os.environ.get(name, "on").strip().lower() in {"", "0", "off"}
 
 
 def static_with_plotly_early(original: Path, cache: Path = STATIC_CACHE) -> Path | None:
@@ -82,7 +87,7 @@ def _serve_plotly_early() -> None:
     """Make Streamlit serve :func:`static_with_plotly_early`'s folder (unless turned off or not applicable)."""
     from streamlit import file_util
 
-    if os.environ.get(PLOTLY_EARLY_ENV, "on").strip().lower() in {"0", "off"}:
+    if _switched_off(PLOTLY_EARLY_ENV):
         return
     try:
         folder = static_with_plotly_early(Path(file_util.get_static_dir()))
@@ -139,15 +144,18 @@ def _run_page(path: Path) -> str:
 
 
 if __name__ == "__main__":
-    print("Warming up the engine (imports, bundled data, UMAP)...", flush=True)
-    status = warm_up(background=False)
-    print(f"Warm-up done in {status['seconds']:.1f} s{' (' + str(status['error']) + ')' if status['error'] else ''}.",
-          flush=True)
     # Month-by-month results compute on worker processes (a LocalCluster), never in the
     # script threads every session shares; CLUSTER_CORE_WORKERS=off keeps them in-process.
-    offload.set_workers(os.environ.get(offload.WORKERS_ENV, "on").strip().lower() not in {"", "0", "off"})
-    warm_landing_page()
-    warm_month_by_month_pages()
+    offload.set_workers(not _switched_off(offload.WORKERS_ENV))
+    if _switched_off(WARMUP_ENV):
+        print(f"{WARMUP_ENV}=off: nothing warmed up; the first visitor computes what they open.", flush=True)
+    else:
+        print("Warming up the engine (imports, bundled data, UMAP)...", flush=True)
+        status = warm_up(background=False)
+        print(f"Warm-up done in {status['seconds']:.1f} s"
+              f"{' (' + str(status['error']) + ')' if status['error'] else ''}.", flush=True)
+        warm_landing_page()
+        warm_month_by_month_pages()
     # Those runs read .streamlit/config.toml before the command-line flags were known; the
     # server applies the flags when it starts, so Streamlit's "[server] options changed,
     # restart" warning on the second read would only mislead.

@@ -55,13 +55,32 @@ def start_server(output: IO | int = subprocess.DEVNULL, timeout: float = 300.0,
     raise RuntimeError("serve.py did not start")
 
 
-def stop_server(server: subprocess.Popen, timeout: float = 10.0) -> None:
-    """Stop a server started by :func:`start_server`: terminate, then kill if it has not exited in ``timeout`` s."""
-    server.terminate()
+def stop_server(server: subprocess.Popen | int, timeout: float = 10.0) -> None:
+    """Stop a server started by :func:`start_server` (its ``Popen`` or process id) and what it started.
+
+    Terminates the server, kills it if it has not exited in ``timeout`` s, then kills any
+    of its processes still left (its Dask workers, whose nanny would otherwise outlive it).
+    """
+    import psutil
+
     try:
-        server.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        server.kill()
+        process = psutil.Process(server if isinstance(server, int) else server.pid)
+        children = process.children(recursive=True)
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except psutil.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+    except psutil.NoSuchProcess:
+        children = []
+    for child in children:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
+    if isinstance(server, subprocess.Popen):
+        server.wait(timeout=timeout)  # reaped: no zombie left behind
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright drives it (no browser download)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +129,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
+
+
+SERVER_DIR_ENV = "CLUSTER_CORE_TEST_SERVER_DIR"  # where the test processes share one served app
+_SERVER_DIR = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main pytest process names a folder for the browser tests' one shared server.
+
+    Set before pytest-xdist starts its workers, so they inherit it; a worker (or a nested
+    run that already has one) keeps the name it was given.
+    """
+    if hasattr(config, "workerinput") or SERVER_DIR_ENV in os.environ:
+        return
+    folder = tempfile.mkdtemp(prefix="cluster-core-test-server-")
+    os.environ[SERVER_DIR_ENV] = folder
+    config.stash[_SERVER_DIR] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The main process stops the shared server (if a browser test started one) once every worker is done."""
+    folder = config.stash.get(_SERVER_DIR, None)
+    if folder is None:
+        return
+    from tests.browser.conftest import stop_shared_server
+
+    stop_shared_server(Path(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.environ.pop(SERVER_DIR_ENV, None)

@@ -24,9 +24,9 @@ def _wait_ready(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LOAD)
 
 
-def test_a_deep_link_as_a_fresh_servers_first_request_opens_inside_the_app(page):
-    """Runs first: a shared link to a page other than the landing one, before any session ran app.py."""
-    page.goto(page.base_url + "/data?lookback=60")
+def test_a_deep_link_as_a_fresh_servers_first_request_opens_inside_the_app(page, fresh_server):
+    """A shared link to a page other than the landing one, before any session ran app.py (a server of its own)."""
+    page.goto(fresh_server + "/data?lookback=60")
     expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=LOAD)
     _wait_ready(page)
     expect(page).to_have_title("Crypto behaviour clusters", timeout=LOAD)
@@ -35,7 +35,7 @@ def test_a_deep_link_as_a_fresh_servers_first_request_opens_inside_the_app(page)
 
 
 def test_first_page_is_the_umap_cluster_map_and_loads_fast(page):
-    """Runs first on a fresh server: the UMAP map must not wait for numba to compile."""
+    """The UMAP map of the served app (warmed up before it listens: it never waits for numba to compile)."""
     start = time.perf_counter()
     page.goto(page.base_url + "/")
     expect(page.get_by_role("heading", name="Cluster map", level=1)).to_be_visible(timeout=LOAD)
