@@ -55,15 +55,17 @@ def peak_memory_mb(fn: Callable[[], object]) -> float:
     return peak / 2**20
 
 
-def run_cli(*args: str, module: str = "cluster_core") -> tuple[float, float, str]:
+def run_cli(*args: str, module: str = "cluster_core", cwd: Path = ROOT) -> tuple[float, float, str]:
     """Run ``python -m cluster_core *args`` (or ``module``) in a fresh process: wall time, peak RSS (MB), status.
+
+    ``cwd`` is the folder it runs in, whose ``cluster_core`` it imports (another checkout's, for a baseline).
 
     The peak is the child's own RSS sampled every 10 ms (its rusage would count the parent's
     pages at fork). The status is "ok", or the last line of its stderr.
     """
     start = time.perf_counter()
     child = psutil.Popen([sys.executable, "-m", module, *args], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                         stderr=subprocess.PIPE, text=True, cwd=cwd)
     rss = 0.0
     while child.poll() is None:
         try:

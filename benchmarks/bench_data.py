@@ -48,8 +48,4 @@ def run() -> list[Row]:
                         f"engine, per-symbol features, K-Means elbow, UMAP; peak {plain_peak:.0f} MB); the previous "
                         f"reader (pandas' Python parser, whole history): {before:.1f} s, peak {before_peak:.0f} MB; "
                         "target 4 s, 0.8 GB"))
-    seconds, peak, status = run_cli("backtest", "--data", "sample", "--strategy", "diversified", "--rebalance",
-                                    "monthly", "--out", str(Path(tempfile.gettempdir()) / "bench_backtest.csv"))
-    rows.append(Row("CLI backtest, bundled hourly, defaults (automatic k, 29 month ends), fresh process", "151 symbols",
-                    seconds, None, peak, f"{status}; start-up and loading included; target 4 s"))
     return rows
