@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cluster_core import offload
 from cluster_core.reduction import warm_up_umap
+
+offload.foreground()  # background warm-ups wait while analysts' pages run (and their browsers draw them)
 
 st.set_page_config(page_title="Crypto behaviour clusters", page_icon=":material/hub:", layout="wide")
 # serve.py warms everything before serving; under a plain `streamlit run app.py` at least

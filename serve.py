@@ -166,5 +166,6 @@ if __name__ == "__main__":
     # pages/stability.py alone, in the legacy pages/-directory mode (no page config, raw nav).
     PagesManager.uses_pages_directory = False
     _serve_plotly_early()
+    offload.foreground()  # the walk-forwards started above wait while the server starts and its first page runs
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     sys.exit(cli.main())

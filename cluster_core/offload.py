@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,8 +45,8 @@ from cluster_core.walkforward import (
     run_stability,
 )
 
-__all__ = ["WARMING_SAYS", "Warming", "backtest", "clear", "peer_history", "prefetching", "set_workers", "stability",
-           "warming", "workers_enabled", "workers_unavailable"]
+__all__ = ["WARMING_SAYS", "Warming", "backtest", "clear", "foreground", "peer_history", "prefetching", "set_workers",
+           "stability", "warming", "workers_enabled", "workers_unavailable"]
 
 WORKERS_ENV = "CLUSTER_CORE_WORKERS"
 _RESULTS = Memo(size=32, max_bytes=512 * 2**20)  # finished results, shared by every caller in this process
@@ -127,8 +128,9 @@ def prefetching() -> Iterator[None]:
 
     The server's start-up runs the Backtest and Stability pages once with their default
     settings inside this block (before it listens, in a second or two): the walk-forwards
-    those pages ask for then compute on the workers while the server already serves, and
-    the first analyst to open them finds them done, or joins the running tasks.
+    those pages ask for then compute on the workers while the server already serves, once
+    the server is quiet (:func:`foreground`), and the first analyst to open them finds them
+    done, or joins the running tasks.
     """
     _STATE["prefetch"] = True
     try:
@@ -143,10 +145,39 @@ def warming() -> list[str]:
         return [key[0] for key in _WARMING]
 
 
-def _warm(kind: str, data: MarketData, args: tuple, what: str, key: tuple) -> None:
+QUIET_S = 4.0  # what :func:`prefetching` started computes once no foreground work began for this long
+QUIET_AT_MOST_S = 30.0  # ... or this long after it was asked for, however busy the server is
+
+
+def foreground() -> None:
+    """Note foreground work starting now: an analyst's page run, or the server about to listen.
+
+    The results :func:`prefetching` starts wait until there has been none for
+    :data:`QUIET_S` (at most :data:`QUIET_AT_MOST_S`): on a fresh server the first analyst's
+    landing page, and the browser drawing it on the same small machine, get the cores
+    before the background walk-forwards take them. An analyst who opens the page in the
+    meantime computes the result at once (the warm-up then finds it kept).
+    """
+    _STATE["foreground"] = time.monotonic()
+
+
+def _wait_for_quiet(asked: float) -> None:
+    while (now := time.monotonic()) < asked + QUIET_AT_MOST_S:
+        quiet_at = max(asked, _STATE.get("foreground", 0.0)) + QUIET_S
+        if now >= quiet_at:
+            return
+        time.sleep(min(quiet_at, asked + QUIET_AT_MOST_S) - now)
+
+
+def _warm(kind: str, data: MarketData, args: tuple, what: str, key: tuple, asked: float) -> None:
     try:
-        _RESULTS.put(key, _on_workers(kind, data, args, None, what) if workers_enabled()
-                     else _run(kind, data, args, None))
+        _wait_for_quiet(asked)
+        # An analyst who opened the page meantime computed it or is computing it: on the
+        # workers the same task keys are shared, here the cache's single flight joins them.
+        if not workers_enabled():
+            _RESULTS.get(key, lambda: _run(kind, data, args, None))
+        elif _RESULTS.peek(key) is None:
+            _RESULTS.put(key, _on_workers(kind, data, args, None, what))
     except Exception:  # noqa: BLE001, S110  a failed warm-up only costs the first visitor time; the page reports
         pass
     finally:
@@ -164,8 +195,8 @@ def _result(kind: str, data: MarketData, args: tuple, progress: ProgressCallback
             started = key in _WARMING
             _WARMING.add(key)
         if not started:
-            threading.Thread(target=_warm, args=(kind, data, args, what, key), name=f"warm-{kind}",
-                             daemon=True).start()
+            threading.Thread(target=_warm, args=(kind, data, args, what, key, time.monotonic()),
+                             name=f"warm-{kind}", daemon=True).start()
         raise Warming(f"{what} {WARMING_SAYS}")
     if not workers_enabled():
         return _RESULTS.get(key, lambda: _run(kind, data, args, progress))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -142,6 +143,47 @@ def test_prefetching_starts_the_work_in_the_background_and_keeps_the_result(rece
                               progress=lambda *step: called.append(step))
     assert called == []  # found done: no walk-forward ran for this call
     assert len(result.rows) > 2
+
+
+def test_a_prefetched_result_waits_until_no_page_has_started_for_the_quiet_time(recent, monkeypatch):
+    """A fresh server's first pages (and the browser drawing them) get the cores before the warm-up's walk-forwards."""
+    offload.set_workers(False)
+    offload.clear()
+    monkeypatch.setattr(offload, "QUIET_S", 2.0)
+    started: list[float] = []
+    run = offload._run
+    monkeypatch.setattr(offload, "_run", lambda *args: started.append(time.monotonic()) or run(*args))
+    features = FeatureConfig(lookback_days=55)
+    with offload.prefetching(), pytest.raises(offload.Warming):
+        offload.backtest(recent, features, None, None, None, BacktestConfig())
+    for _ in range(4):  # analysts' page runs, each sooner than the quiet time after the last
+        offload.foreground()
+        last_page = time.monotonic()
+        threading.Event().wait(0.2)
+    deadline = time.monotonic() + 300
+    while offload.warming() and time.monotonic() < deadline:
+        threading.Event().wait(0.1)
+    assert len(started) == 1 and started[0] >= last_page + 2.0
+    assert offload.backtest(recent, features, None, None, None, BacktestConfig()) is not None
+    assert len(started) == 1  # kept: the page's own call found it
+
+
+def test_a_result_an_analyst_computes_while_the_warm_up_waits_is_computed_once(recent, monkeypatch):
+    offload.set_workers(False)
+    offload.clear()
+    monkeypatch.setattr(offload, "QUIET_S", 0.2)  # the warm-up starts while the analyst's own run computes
+    calls: list[int] = []
+    run = offload._run
+    monkeypatch.setattr(offload, "_run", lambda *args: calls.append(1) or run(*args))
+    features = FeatureConfig(lookback_days=65)
+    with offload.prefetching(), pytest.raises(offload.Warming):
+        offload.backtest(recent, features, None, None, None, BacktestConfig())
+    mine = offload.backtest(recent, features, None, None, None, BacktestConfig())  # the analyst opens the page
+    deadline = time.monotonic() + 300
+    while offload.warming() and time.monotonic() < deadline:
+        threading.Event().wait(0.1)
+    assert len(calls) == 1
+    assert offload.backtest(recent, features, None, None, None, BacktestConfig()) is mine
 
 
 def test_with_workers_off_the_result_is_computed_here_and_kept(recent, monkeypatch):
