@@ -9,7 +9,8 @@ import sys
 from benchmarks._harness import render
 
 SUITES = ["bench_data", "bench_features", "bench_clustering", "bench_backtest", "bench_trust", "bench_zoo",
-          "bench_sweep", "bench_scale", "bench_sessions", "bench_first_page", "bench_coin", "bench_network"]
+          "bench_sweep", "bench_scale", "bench_sessions", "bench_tabs", "bench_first_page", "bench_coin",
+          "bench_network"]
 
 
 def main(argv: list[str]) -> int:
