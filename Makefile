@@ -4,18 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
+# --no-compile: pip would byte-compile every installed file (20 s here, plotly's thousands of
+# modules among them); Python compiles what is imported, once, on first import instead.
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
 
-.PHONY: run test bench lint browser-deps clean
+.PHONY: run test bench lint warmup browser-deps clean
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt
 	# The engine itself, editable: every process started from .venv imports it (Dask workers too).
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 ## Start the app on the bundled data (http://localhost:$(PORT)).
@@ -30,12 +33,16 @@ browser-deps:
 	fi
 
 ## Install everything and run every test (unit, property, UI, browser).
-test: $(VENV)/.dev browser-deps
-	$(PY) -m ruff check cluster_core pages app.py serve.py tests benchmarks
-	# numba's machine code for UMAP and the bundled build, once: otherwise several test processes
-	# compile the same ~500 functions at the same time on a fresh clone (a minute each here).
-	$(PY) -m cluster_core.warmup
+# Three strands at once (-j3), none needing another's result: Chromium's apt install; the
+# runtime install, then the warm-up; the runtime install, then the test tools' install and ruff.
+test:
+	$(MAKE) --no-print-directory --output-sync=target -j3 browser-deps warmup lint
 	$(PY) -m pytest -n 2 --dist loadfile --durations=25
+
+## numba's machine code for UMAP and the bundled build, once: otherwise several test processes
+## compile the same ~500 functions at the same time on a fresh clone (a minute each here).
+warmup: $(VENV)/.runtime
+	$(PY) -m cluster_core.warmup
 
 ## Benchmarks: one table with ratios against baselines measured in the same run.
 bench: $(VENV)/.dev browser-deps
