@@ -19,10 +19,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import sys
 import threading
 import time
-import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
@@ -542,35 +540,48 @@ def local_cluster(n_workers: int | None = None) -> object:
             cluster.close()
             cluster = None
         if cluster is None:
-            # Worker processes come from a fork server: started once (from a clean interpreter,
-            # not from this process with its threads), and not re-running this process's
-            # __main__ file, which under Streamlit is a page script.
+            # Worker processes come from a fork server: started once, from a clean interpreter,
+            # not forked from this process with its threads.
             dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-            with _neutral_main():
-                # The scheduler's HTTP routes on a free loopback port, no dashboard: nothing is
-                # exposed beyond this machine, and no clash with a user's own Dask on :8787.
-                cluster = LocalCluster(n_workers=wanted, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                                       silence_logs=40)
+            _workers_never_import_main()
+            # The scheduler's HTTP routes on a free loopback port, no dashboard: nothing is
+            # exposed beyond this machine, and no clash with a user's own Dask on :8787.
+            cluster = LocalCluster(n_workers=wanted, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                   silence_logs=40)
             _LOCAL.update(cluster=cluster, n=wanted)
         return cluster
 
 
-@contextmanager
-def _neutral_main() -> Iterator[None]:
-    """Hide ``__main__``'s file while worker processes start, so they do not import it again.
+DASK_WORKER_PROCESS = "Dask Worker process (from Nanny)"  # the name distributed's nanny gives its worker processes
 
-    Python's ``spawn`` and ``forkserver`` start methods re-import the parent's main
-    module; Streamlit sets that to the page script running, and a script without a
-    ``__name__`` guard (a notebook-style one) would run again in every worker.
+
+def _workers_never_import_main() -> None:
+    """Start Dask worker processes without running this process's ``__main__`` again (installed once).
+
+    Python's ``spawn`` and ``forkserver`` start methods run the parent's main module in
+    every new process, whenever it starts: at the cluster's start and at each restart of a
+    worker that died. Under Streamlit the main module is the page script that ran last, with
+    no ``__name__`` guard: a restarted worker ran the page, failed at once, and every
+    walk-forward after a crash waited 90 s for workers that never came back. The workers
+    need nothing from ``__main__`` (their tasks are the engine's functions), so its entries
+    are left out of the data a worker process starts from.
     """
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
+    from multiprocessing import spawn
+
+    original = spawn.get_preparation_data
+    if getattr(original, "without_main_for_dask_workers", False):
+        return
+
+    def get_preparation_data(name: str) -> dict[str, object]:
+        data = original(name)
+        if name == DASK_WORKER_PROCESS:
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    get_preparation_data.without_main_for_dask_workers = True  # type: ignore[attr-defined]
+    spawn.get_preparation_data = get_preparation_data
 
 
 @contextmanager

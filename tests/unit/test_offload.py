@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import types
 
 import pandas as pd
 import pytest
@@ -127,6 +129,34 @@ def test_when_every_worker_dies_the_error_is_one_line_and_the_next_request_recom
     result = offload.backtest(recent, features, None, None, None, BacktestConfig())
     clear_caches()
     pd.testing.assert_frame_equal(result.rows, run_backtest(recent, features).rows, check_exact=True)
+
+
+@pytest.mark.slow
+def test_workers_restarted_after_a_crash_never_run_the_servers_main_script(tmp_path, monkeypatch, recent, workers):
+    # Under Streamlit, __main__ is the page script that ran last, with no __name__ guard. A
+    # worker the nanny restarts must not run it: the page would fail in the worker at once,
+    # no worker would come back, and every walk-forward would wait for one in vain.
+    ran = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(ran)!r}, 'w').close()\nraise SystemExit('a page script ran in a worker')\n")
+    page_main = types.ModuleType("__main__")
+    page_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page_main)
+    before = set(workers.run(os.getpid).values())
+    for pid in before:
+        os.kill(pid, 9)
+    after: set[int] = set()
+    deadline = time.monotonic() + 120  # a liveness bound, not a speed one: restarts take ~1 s here
+    while time.monotonic() < deadline and not (after and not after & before):
+        threading.Event().wait(0.5)
+        try:
+            after = set(workers.run(os.getpid).values())
+        except Exception:  # noqa: BLE001  workers gone mid-call: ask again
+            after = set()
+    assert not ran.exists(), "a restarted worker ran __main__"
+    assert after and not after & before, "no worker came back after the crash"
+    result = offload.backtest(recent, FeatureConfig(lookback_days=62), None, None, None, BacktestConfig())
+    assert len(result.rows) > 2
 
 
 def test_prefetching_starts_the_work_in_the_background_and_keeps_the_result(recent, workers):
