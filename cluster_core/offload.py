@@ -252,7 +252,9 @@ def _walk(client: Any, kind: str, data: MarketData, args: tuple, dates: list, fc
     try:
         shared = _scatter(client, data)
     except Exception as exc:  # noqa: BLE001  sending local data fails only when the cluster does
-        raise ClusterLost(f"The local worker processes failed to receive the data: {type(exc).__name__}") from None
+        raise ClusterLost(f"The local worker processes failed to receive the data for this walk-forward: "
+                          f"{type(exc).__name__}. "
+                          "Nothing is kept from it: open the page again to recompute.") from None
     fits = {client.submit(_month_fit, shared, date, fcfg, universe, prep, clustering,
                           key=f"month-fit-{tokenize(data.fingerprint, date, fcfg, universe, prep, clustering)}"
                               f"-{generation}"): date

@@ -223,6 +223,9 @@ def test_stability_smoothness_trade_off_in_the_browser(page):
     expect(page.get_by_test_id("stProgress")).to_have_count(0, timeout=LOAD)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_text("with smoothness 0.55")).to_be_visible(timeout=LOAD)
+    # The run that drew the text may still be drawing: a click on the previous run's button
+    # would fetch a file that run released (a 404 saved under a hash name).
+    _wait_ready(page)
     with page.expect_download(timeout=LOAD) as info:
         page.get_by_role("button", name="Download trade-off CSV").click()
     assert info.value.suggested_filename == "smoothness_tradeoff.csv"

@@ -131,6 +131,22 @@ def test_when_every_worker_dies_the_error_is_one_line_and_the_next_request_recom
     pd.testing.assert_frame_equal(result.rows, run_backtest(recent, features).rows, check_exact=True)
 
 
+def test_data_the_workers_cannot_receive_twice_is_one_line_saying_what_to_do(recent, workers, monkeypatch):
+    sent = []
+
+    def lost(client, data):
+        sent.append(data.fingerprint)
+        raise OSError("Timed out trying to connect")
+
+    monkeypatch.setattr(offload, "_scatter", lost)
+    with pytest.raises(ClusterCoreError) as failed:
+        offload.backtest(recent, FeatureConfig(lookback_days=57), None, None, None, BacktestConfig())
+    assert len(sent) == offload.ATTEMPTS  # tried once more before the error is shown
+    message = str(failed.value)
+    assert "\n" not in message and "failed to receive the data" in message
+    assert message.endswith("open the page again to recompute.")
+
+
 @pytest.mark.slow
 def test_workers_restarted_after_a_crash_never_run_the_servers_main_script(tmp_path, monkeypatch, recent, workers):
     # Under Streamlit, __main__ is the page script that ran last, with no __name__ guard. A
