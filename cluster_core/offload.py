@@ -222,9 +222,7 @@ def _on_workers(kind: str, data: MarketData, args: tuple, progress: ProgressCall
             _STATE["enabled"] = False
             _STATE["unavailable"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
             return _run(kind, data, args, progress)
-        try:
-            client.wait_for_workers(1, timeout=WORKER_WAIT_S)  # after a crash, the nannies start new ones
-        except TimeoutError:  # none came back in time: this request computes here; the next one tries again
+        if not _wait_for_a_worker(client):
             return _run(kind, data, args, progress)
         generation = _STATE.get("generation", 0)  # a failure starts new keys: a cancelled task is never handed back
         try:
@@ -240,6 +238,25 @@ def _on_workers(kind: str, data: MarketData, args: tuple, progress: ProgressCall
 
 ATTEMPTS = 2  # a walk the cluster lost under it is run once more before its error is shown
 WORKER_WAIT_S = 90  # how long a request waits for a restarted worker before computing in its own thread
+
+
+def _wait_for_a_worker(client: Any) -> bool:
+    """Whether a worker is there, after a crash waiting for the nannies to start new ones.
+
+    Only the first request after the workers went missing waits (:data:`WORKER_WAIT_S`);
+    while none has come back, the next ones compute in their own thread at once instead of
+    each waiting in vain. The first request to find a worker again clears the mark.
+    """
+    if _STATE.get("workers_missing"):
+        if not client.scheduler_info().get("workers"):
+            return False
+        _STATE["workers_missing"] = False
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+    except TimeoutError:
+        _STATE["workers_missing"] = True
+        return False
+    return True
 
 
 def _walk(client: Any, kind: str, data: MarketData, args: tuple, dates: list, fcfg: FeatureConfig,

@@ -259,3 +259,38 @@ def test_when_no_worker_process_can_start_the_result_is_computed_here_and_worker
     finally:
         offload.set_workers(False)
         offload._STATE.pop("unavailable", None)
+
+
+def test_after_one_wait_for_workers_in_vain_the_next_requests_compute_here_at_once(recent, monkeypatch):
+    waits: list[float] = []
+
+    class NoWorkerComesBack:
+        def wait_for_workers(self, n: int, timeout: float) -> None:
+            waits.append(timeout)
+            raise TimeoutError
+
+        def scheduler_info(self) -> dict:
+            return {"workers": {}}
+
+    offload.set_workers(True)
+    offload.clear()
+    monkeypatch.setattr(offload, "_client", NoWorkerComesBack)
+    monkeypatch.setitem(offload._STATE, "workers_missing", False)
+    try:
+        for days in (33, 34):
+            features = FeatureConfig(lookback_days=days)
+            result = offload.backtest(recent, features, None, None, None, BacktestConfig())
+            pd.testing.assert_frame_equal(result.rows, run_backtest(recent, features).rows, check_exact=True)
+        assert waits == [offload.WORKER_WAIT_S]  # the second request did not wait again
+
+        class WorkerBack(NoWorkerComesBack):
+            def wait_for_workers(self, n: int, timeout: float) -> None:
+                waits.append(timeout)
+
+            def scheduler_info(self) -> dict:
+                return {"workers": {"tcp://127.0.0.1:1": {}}}
+
+        assert offload._wait_for_a_worker(WorkerBack())
+        assert not offload._STATE["workers_missing"]
+    finally:
+        offload.set_workers(False)
