@@ -51,7 +51,7 @@ bytecode: $(VENV)/.dev
 	$(PY) -m compileall -qq $(VENV)/lib
 
 ## Benchmarks: one table with ratios against baselines measured in the same run.
-bench: $(VENV)/.dev browser-deps
+bench: bytecode browser-deps
 	$(PY) -m benchmarks
 
 lint: $(VENV)/.dev

@@ -17,6 +17,7 @@ from benchmarks._sessions import CHROMIUM, CHROMIUM_FLAGS, start_server, stop_se
 
 LOOKBACKS = tuple(range(60, 110, 5))
 TIMEOUT = 600_000  # ms
+VIEWPORT = {"width": 1440, "height": 1000}
 
 
 async def _tab(context: object, url: str, lookback: int, start: float) -> tuple[float, int]:
@@ -39,9 +40,10 @@ async def _ten(url: str, own_profiles: bool) -> tuple[list[float], int]:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            shared = await browser.new_context(viewport={"width": 1440, "height": 1000})
-            contexts = [await browser.new_context(viewport={"width": 1440, "height": 1000}) if own_profiles
-                        else shared for _ in LOOKBACKS]
+            if own_profiles:
+                contexts = [await browser.new_context(viewport=VIEWPORT) for _ in LOOKBACKS]
+            else:
+                contexts = [await browser.new_context(viewport=VIEWPORT)] * len(LOOKBACKS)
             start = time.perf_counter()
             done = await asyncio.gather(*(_tab(c, url, lb, start) for c, lb in zip(contexts, LOOKBACKS, strict=True)))
         finally:

@@ -562,8 +562,9 @@ def _workers_never_import_main() -> None:
     Python's ``spawn`` and ``forkserver`` start methods run the parent's main module in
     every new process, whenever it starts: at the cluster's start and at each restart of a
     worker that died. Under Streamlit the main module is the page script that ran last, with
-    no ``__name__`` guard: a restarted worker ran the page, failed at once, and every
-    walk-forward after a crash waited 90 s for workers that never came back. The workers
+    no ``__name__`` guard: a restarted worker ran that page in Streamlit's bare mode, and
+    where the run failed the worker never came back, so every walk-forward after a crash
+    waited 90 s for one. The workers
     need nothing from ``__main__`` (their tasks are the engine's functions), so its entries
     are left out of the data a worker process starts from.
     """
